@@ -1,0 +1,47 @@
+package io.prism.platform.contracts;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A beauty frame is durable in the blob store and PostgreSQL and waits for inference.
+ * Published on {@code prism.frames.v1}, keyed by job id so that a job's frames stay ordered.
+ *
+ * @param frameId     Prism's id of this frame version
+ * @param jobId       the render job (farm job id or a name chosen by the submitter)
+ * @param frameVersion 1 for the first render of (job, layer, frame), +1 for each re-render with new bytes
+ * @param source      the beauty image (EXR, PNG, TIFF...)
+ * @param sourcePath  where the farm wrote it, when known (for humans; workers read {@code source})
+ * @param attributes  free-form metadata from the farm (renderer, camera, ...)
+ */
+public record FrameSubmitted(int schemaVersion, UUID messageId, Instant time,
+                             UUID frameId, String jobId, String show, String shot, String layer, int frameNumber,
+                             int frameVersion, BlobRef source, String sourcePath, Map<String, String> attributes)
+        implements PrismEvent {
+    public static final int SCHEMA_VERSION = 1;
+
+    public FrameSubmitted {
+        Require.version(schemaVersion);
+        Require.present(messageId, "messageId", "FrameSubmitted");
+        Require.present(time, "time", "FrameSubmitted");
+        Require.present(frameId, "frameId", "FrameSubmitted");
+        Require.text(jobId, "jobId", "FrameSubmitted");
+        Require.text(show, "show", "FrameSubmitted");
+        Require.text(shot, "shot", "FrameSubmitted");
+        Require.text(layer, "layer", "FrameSubmitted");
+        Require.present(source, "source", "FrameSubmitted");
+        attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+    }
+
+    public static FrameSubmitted of(UUID frameId, String jobId, String show, String shot, String layer, int frameNumber,
+                                    int frameVersion, BlobRef source, String sourcePath, Map<String, String> attributes) {
+        return new FrameSubmitted(SCHEMA_VERSION, UUID.randomUUID(), Instant.now(), frameId, jobId, show, shot, layer,
+                frameNumber, frameVersion, source, sourcePath, attributes);
+    }
+
+    @Override
+    public String key() {
+        return jobId;
+    }
+}

@@ -1,0 +1,88 @@
+package io.prism.platform.db;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.transaction.TransactionOperations;
+import io.prism.platform.config.PlatformConfig;
+import java.sql.Connection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PostgreSQL access for a service: migrates the schema with Flyway, then starts a small Micronaut context that
+ * provides the pooled {@link DataSource}, the Micronaut Data repositories and transactions.
+ *
+ * <p>{@code stringtype=unspecified} lets JSON text bind to jsonb columns without casts in every query.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    private final ApplicationContext context;
+
+    private Database(ApplicationContext context) {
+        this.context = context;
+    }
+
+    public static Database start(PlatformConfig config) {
+        return start(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
+    }
+
+    public static Database start(String jdbcUrl, String user, String password, int poolSize) {
+        migrate(jdbcUrl, user, password);
+        Map<String, Object> props = new HashMap<>();
+        props.put("datasources.default.url", jdbcUrl);
+        props.put("datasources.default.username", user);
+        props.put("datasources.default.password", password);
+        props.put("datasources.default.driver-class-name", "org.postgresql.Driver");
+        props.put("datasources.default.dialect", "POSTGRES");
+        props.put("datasources.default.maximum-pool-size", poolSize);
+        props.put("datasources.default.minimum-idle", 1);
+        props.put("datasources.default.connection-timeout", 10_000);
+        props.put("datasources.default.data-source-properties.stringtype", "unspecified");
+        props.put("datasources.default.data-source-properties.reWriteBatchedInserts", "true");
+        props.put("datasources.default.schema-generate", "NONE");
+        ApplicationContext ctx = ApplicationContext.builder()
+                .properties(props)
+                .deduceEnvironment(false)
+                .banner(false)
+                .start();
+        LOG.info("event=database-ready url={}", jdbcUrl);
+        return new Database(ctx);
+    }
+
+    /** Applies pending migrations; safe to call from several services at once (Flyway locks its history table). */
+    public static void migrate(String jdbcUrl, String user, String password) {
+        Flyway.configure()
+                .dataSource(jdbcUrl, user, password)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    public <T> T repository(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    public DataSource dataSource() {
+        return context.getBean(DataSource.class);
+    }
+
+    /** Runs the work in one database transaction (commit on return, rollback on exception). */
+    @SuppressWarnings("unchecked")
+    public <T> T inTransaction(Function<Connection, T> work) {
+        TransactionOperations<Connection> tx = context.getBean(TransactionOperations.class);
+        return tx.executeWrite(status -> work.apply(status.getConnection()));
+    }
+
+    public ApplicationContext context() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

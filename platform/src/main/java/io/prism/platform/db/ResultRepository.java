@@ -1,0 +1,36 @@
+package io.prism.platform.db;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.CrudRepository;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Results: inserts are idempotent on (frame, task, model version). */
+@JdbcRepository(dialect = Dialect.POSTGRES)
+public interface ResultRepository extends CrudRepository<ResultEntity, UUID> {
+
+    /** Inserts unless a result for this frame, task and model version exists; returns 1 if inserted. */
+    @Query("""
+            INSERT INTO results (id, frame_id, task, model_version, result_sha256, result_size, result_media_type,
+                                 preview_sha256, preview_size, uncertainty_sha256, uncertainty_size, width, height,
+                                 statistics, latency_ms, created_at)
+            VALUES (:id, :frameId, :task, :modelVersion, :resultSha256, :resultSize, :resultMediaType,
+                    :previewSha256, :previewSize, :uncertaintySha256, :uncertaintySize, :width, :height,
+                    CAST(:statistics AS jsonb), :latencyMs, now())
+            ON CONFLICT (frame_id, task, model_version) DO NOTHING""")
+    int insertIfAbsent(UUID id, UUID frameId, String task, int modelVersion, String resultSha256, long resultSize,
+                       String resultMediaType, @Nullable String previewSha256, @Nullable Long previewSize,
+                       @Nullable String uncertaintySha256, @Nullable Long uncertaintySize, int width, int height,
+                       String statistics, long latencyMs);
+
+    List<ResultEntity> findByFrameId(UUID frameId);
+
+    Optional<ResultEntity> findByFrameIdAndTaskAndModelVersion(UUID frameId, String task, int modelVersion);
+
+    long countByTask(String task);
+}
