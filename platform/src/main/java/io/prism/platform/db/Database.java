@@ -53,11 +53,20 @@ public final class Database implements AutoCloseable {
         return new Database(ctx);
     }
 
-    /** Applies pending migrations; safe to call from several services at once (Flyway locks its history table). */
+    /**
+     * Applies pending migrations; safe to call from several services at once (Flyway locks its history table).
+     *
+     * <p>The shared tables are platform's {@code V1..V9}; each service module may add its own tables in its jar's
+     * {@code db/migration} with a version range of its own (ingest V10-19, worker V20-29, trainer V30-39,
+     * results-api V40-49). A process that runs only some services does not carry the others' migrations, so
+     * migrations may apply out of order and absent ones are not an error.
+     */
     public static void migrate(String jdbcUrl, String user, String password) {
         Flyway.configure()
                 .dataSource(jdbcUrl, user, password)
                 .locations("classpath:db/migration")
+                .outOfOrder(true)
+                .ignoreMigrationPatterns("*:missing")
                 .load()
                 .migrate();
     }
