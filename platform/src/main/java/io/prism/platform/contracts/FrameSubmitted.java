@@ -14,10 +14,12 @@ import java.util.UUID;
  * @param source      the beauty image (EXR, PNG, TIFF...)
  * @param sourcePath  where the farm wrote it, when known (for humans; workers read {@code source})
  * @param attributes  free-form metadata from the farm (renderer, camera, ...)
+ * @param requestedModels task → model version to use instead of the active one (reprocessing); empty normally
  */
 public record FrameSubmitted(int schemaVersion, UUID messageId, Instant time,
                              UUID frameId, String jobId, String show, String shot, String layer, int frameNumber,
-                             int frameVersion, BlobRef source, String sourcePath, Map<String, String> attributes)
+                             int frameVersion, BlobRef source, String sourcePath, Map<String, String> attributes,
+                             Map<String, Integer> requestedModels)
         implements PrismEvent {
     public static final int SCHEMA_VERSION = 1;
 
@@ -32,12 +34,19 @@ public record FrameSubmitted(int schemaVersion, UUID messageId, Instant time,
         Require.text(layer, "layer", "FrameSubmitted");
         Require.present(source, "source", "FrameSubmitted");
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+        requestedModels = requestedModels == null ? Map.of() : Map.copyOf(requestedModels);
     }
 
     public static FrameSubmitted of(UUID frameId, String jobId, String show, String shot, String layer, int frameNumber,
                                     int frameVersion, BlobRef source, String sourcePath, Map<String, String> attributes) {
         return new FrameSubmitted(SCHEMA_VERSION, UUID.randomUUID(), Instant.now(), frameId, jobId, show, shot, layer,
-                frameNumber, frameVersion, source, sourcePath, attributes);
+                frameNumber, frameVersion, source, sourcePath, attributes, Map.of());
+    }
+
+    /** The same frame again, to be processed by the given model versions (admin reprocessing). */
+    public FrameSubmitted reprocessWith(Map<String, Integer> models) {
+        return new FrameSubmitted(SCHEMA_VERSION, UUID.randomUUID(), Instant.now(), frameId, jobId, show, shot, layer,
+                frameNumber, frameVersion, source, sourcePath, attributes, models);
     }
 
     @Override
