@@ -1,0 +1,30 @@
+package io.prism.vision.exr;
+
+/**
+ * Bounds a reader enforces before it allocates anything, so a hostile or broken file fails fast with a clear error
+ * instead of exhausting memory.
+ *
+ * @param maxPixels   largest data window (width × height) of one part; default 2^28 = 268,435,456 (16384²)
+ * @param maxChannels most channels in one part; default 1024
+ * @param maxBytes    most bytes of decoded float data (pixels × channels × 4, all parts); default 8 GiB. Independently
+ *                    of this, the reader refuses an image whose float data would take more than 80% of the JVM's
+ *                    maximum heap, with an error saying so rather than an {@link OutOfMemoryError}.
+ * @param maxParts    most parts in a multi-part file; default 256
+ */
+public record ExrLimits(long maxPixels, int maxChannels, long maxBytes, int maxParts) {
+    public static final ExrLimits DEFAULT = new ExrLimits(1L << 28, 1024, 8L << 30, 256);
+
+    public ExrLimits {
+        if (maxPixels < 1 || maxChannels < 1 || maxBytes < 1 || maxParts < 1) {
+            throw new IllegalArgumentException("limits must be positive");
+        }
+    }
+
+    public ExrLimits withMaxPixels(long n) { return new ExrLimits(n, maxChannels, maxBytes, maxParts); }
+
+    public ExrLimits withMaxChannels(int n) { return new ExrLimits(maxPixels, n, maxBytes, maxParts); }
+
+    public ExrLimits withMaxBytes(long n) { return new ExrLimits(maxPixels, maxChannels, n, maxParts); }
+
+    public ExrLimits withMaxParts(int n) { return new ExrLimits(maxPixels, maxChannels, maxBytes, n); }
+}

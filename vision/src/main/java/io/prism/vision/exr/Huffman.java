@@ -1,0 +1,396 @@
+package io.prism.vision.exr;
+
+import java.util.Arrays;
+
+/**
+ * The 16-bit canonical Huffman code PIZ uses. Symbols are 16-bit words plus one extra "run" symbol (the largest
+ * symbol index in the table) that means "repeat the previous word n more times", n given in the next 8 bits.
+ * <p>
+ * Stream layout: five little-endian uint32 (smallest symbol, largest symbol = run symbol, table length in bytes,
+ * number of data bits, 0), the code table as 6-bit code lengths with zero runs folded (59..62 = 2..5 zeros,
+ * 63 + 8 bits = 6..261 zeros), then the code bits, most significant bit first. Codes are canonical: longer codes
+ * take the numerically lower values, equal lengths ascend with the symbol.
+ */
+final class Huffman {
+    static final int ENC_SIZE = 65537;
+    private static final int SHORT_ZEROCODE_RUN = 59;
+    private static final int LONG_ZEROCODE_RUN = 63;
+    private static final int SHORTEST_LONG_RUN = 2 + LONG_ZEROCODE_RUN - SHORT_ZEROCODE_RUN;
+    private static final int LONGEST_LONG_RUN = 255 + SHORTEST_LONG_RUN;
+    /** Longest code the decoder accepts; real encoders never get near it (depth grows with log of the count). */
+    private static final int MAX_CODE = 57;
+    private static final int TABLE_BITS = 12;
+
+    private final long[] freq = new long[ENC_SIZE];
+    private final int[] lengths = new int[ENC_SIZE];
+    private final long[] codes = new long[ENC_SIZE];
+    private final int[] table = new int[1 << TABLE_BITS];
+
+    // ---------------------------------------------------------------- encoding
+
+    /** Compresses {@code n} words; returns the number of bytes written to {@code out} starting at {@code off}. */
+    int compress(short[] words, int n, ByteSink out) {
+        if (n == 0) return 0;
+        int start = out.size();
+        Arrays.fill(freq, 0);
+        for (int i = 0; i < n; i++) freq[words[i] & 0xffff]++;
+        int im = 0;
+        while (freq[im] == 0) im++;
+        int iM = 65535;
+        while (freq[iM] == 0) iM--;
+        int rlc = iM + 1;
+        freq[rlc] = 1;
+        buildLengths(im, rlc);
+        canonicalCodes(lengths, codes);
+
+        int headerAt = out.size();
+        for (int i = 0; i < 20; i++) out.put(0);
+        // code table
+        BitWriter bw = new BitWriter(out);
+        for (int s = im; s <= rlc; s++) {
+            int l = lengths[s];
+            if (l == 0) {
+                int zerun = 1;
+                while (s < rlc && zerun < LONGEST_LONG_RUN && lengths[s + 1] == 0) {
+                    s++;
+                    zerun++;
+                }
+                if (zerun >= 2) {
+                    if (zerun >= SHORTEST_LONG_RUN) {
+                        bw.bits(6, LONG_ZEROCODE_RUN);
+                        bw.bits(8, zerun - SHORTEST_LONG_RUN);
+                    } else {
+                        bw.bits(6, SHORT_ZEROCODE_RUN + zerun - 2);
+                    }
+                    continue;
+                }
+            }
+            bw.bits(6, l);
+        }
+        bw.flush();
+        int tableLength = out.size() - headerAt - 20;
+        // data
+        bw = new BitWriter(out);
+        int s = words[0] & 0xffff;
+        int run = 0;
+        for (int i = 1; i < n; i++) {
+            int w = words[i] & 0xffff;
+            if (w == s && run < 255) {
+                run++;
+            } else {
+                send(bw, s, run, rlc);
+                run = 0;
+            }
+            s = w;
+        }
+        send(bw, s, run, rlc);
+        long nBits = bw.flush();
+        if (nBits > Integer.MAX_VALUE) throw new IllegalStateException("Huffman data too long");
+        out.putIntAt(headerAt, im);
+        out.putIntAt(headerAt + 4, rlc);
+        out.putIntAt(headerAt + 8, tableLength);
+        out.putIntAt(headerAt + 12, (int) nBits);
+        out.putIntAt(headerAt + 16, 0);
+        return out.size() - start;
+    }
+
+    /** Emits {@code run + 1} copies of symbol {@code s}, as a run code when that is shorter. */
+    private void send(BitWriter bw, int s, int run, int rlc) {
+        int ls = lengths[s];
+        if (ls + lengths[rlc] + 8 < ls * run) {
+            bw.bits(ls, codes[s]);
+            bw.bits(lengths[rlc], codes[rlc]);
+            bw.bits(8, run);
+        } else {
+            for (int k = 0; k <= run; k++) bw.bits(ls, codes[s]);
+        }
+    }
+
+    /**
+     * Huffman code lengths for the symbols im..iM with non-zero frequency: leaves sorted by weight, merged nodes
+     * queued in creation order (their weights never decrease), so each step takes the two lightest from the heads.
+     */
+    private void buildLengths(int im, int iM) {
+        Arrays.fill(lengths, 0);
+        int n = 0;
+        for (int s = im; s <= iM; s++) if (freq[s] > 0) n++;
+        long[][] leaves = new long[n][];
+        int k = 0;
+        for (int s = im; s <= iM; s++) if (freq[s] > 0) leaves[k++] = new long[] {freq[s], s};
+        Arrays.sort(leaves, (a, b) -> Long.compare(a[0], b[0]));
+        long[] w = new long[2 * n - 1];
+        int[] parent = new int[2 * n - 1];
+        for (int i = 0; i < n; i++) w[i] = leaves[i][0];
+        int leaf = 0;
+        int head = n;
+        int tail = n;
+        for (int m = 0; m < n - 1; m++) {
+            int a = leaf < n && (head == tail || w[leaf] <= w[head]) ? leaf++ : head++;
+            int b = leaf < n && (head == tail || w[leaf] <= w[head]) ? leaf++ : head++;
+            w[tail] = w[a] + w[b];
+            parent[a] = tail;
+            parent[b] = tail;
+            tail++;
+        }
+        int[] depth = new int[2 * n - 1];
+        for (int i = tail - 2; i >= 0; i--) depth[i] = depth[parent[i]] + 1; // parents come after their children
+        for (int i = 0; i < n; i++) {
+            if (depth[i] > MAX_CODE) throw new IllegalStateException("Huffman code longer than " + MAX_CODE + " bits");
+            lengths[(int) leaves[i][1]] = depth[i];
+        }
+    }
+
+    /** Canonical code values from code lengths (shared by encoder and decoder). Returns false if lengths overflow. */
+    static boolean canonicalCodes(int[] lengths, long[] codes) {
+        long[] count = new long[59];
+        for (int l : lengths) count[l]++;
+        long c = 0;
+        long[] start = new long[59];
+        for (int i = 58; i > 0; i--) {
+            long nc = (c + count[i]) >> 1;
+            start[i] = c;
+            c = nc;
+        }
+        boolean ok = true;
+        for (int s = 0; s < lengths.length; s++) {
+            int l = lengths[s];
+            if (l > 0) {
+                codes[s] = start[l]++;
+                if ((codes[s] >>> l) != 0) ok = false;
+            } else {
+                codes[s] = 0;
+            }
+        }
+        return ok;
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /** Decodes exactly {@code n} words from {@code src[off, off + len)} into {@code dst}. */
+    void decompress(byte[] src, int off, int len, short[] dst, int n) {
+        if (len < 20) {
+            if (n != 0) throw new CorruptDataException("Huffman data shorter than its header");
+            return;
+        }
+        int im = ExrReader.getInt(src, off);
+        int iM = ExrReader.getInt(src, off + 4);
+        int nBits = ExrReader.getInt(src, off + 12);
+        if (im < 0 || im >= ENC_SIZE || iM < 0 || iM >= ENC_SIZE || im > iM) {
+            throw new CorruptDataException("invalid Huffman table range " + im + ".." + iM);
+        }
+        if (nBits < 0 || (nBits + 7L) / 8 > len - 20) {
+            throw new CorruptDataException("Huffman data claims " + nBits + " bits, the chunk holds " + (len - 20) + " bytes");
+        }
+        int end = off + len;
+        // code table
+        Arrays.fill(lengths, 0);
+        BitReader br = new BitReader(src, off + 20, end, (long) (end - off - 20) * 8);
+        for (int s = im; s <= iM; s++) {
+            int l = (int) br.take(6);
+            if (l == LONG_ZEROCODE_RUN || l >= SHORT_ZEROCODE_RUN) {
+                int zerun = l == LONG_ZEROCODE_RUN ? (int) br.take(8) + SHORTEST_LONG_RUN : l - SHORT_ZEROCODE_RUN + 2;
+                if (s + zerun > iM + 1) throw new CorruptDataException("Huffman code table is longer than its range");
+                s += zerun - 1; // lengths already 0
+            } else {
+                lengths[s] = l;
+            }
+        }
+        int dataStart = br.bytePosAfter();
+        if ((nBits + 7L) / 8 > end - dataStart) {
+            throw new CorruptDataException("Huffman data of " + nBits + " bits does not fit after its code table");
+        }
+        if (!canonicalCodes(lengths, codes)) throw new CorruptDataException("invalid Huffman code table");
+
+        // lookup table for codes up to TABLE_BITS long; entry = symbol << 6 | length
+        Arrays.fill(table, 0);
+        int maxLen = 0;
+        int[] countByLen = new int[59];
+        for (int s = im; s <= iM; s++) {
+            int l = lengths[s];
+            if (l == 0) continue;
+            if (l > MAX_CODE) throw new CorruptDataException("Huffman code of " + l + " bits");
+            countByLen[l]++;
+            maxLen = Math.max(maxLen, l);
+            if (l <= TABLE_BITS) {
+                int first = (int) (codes[s] << (TABLE_BITS - l));
+                int cnt = 1 << (TABLE_BITS - l);
+                for (int k = 0; k < cnt; k++) {
+                    if (table[first + k] != 0) throw new CorruptDataException("overlapping Huffman codes");
+                    table[first + k] = s << 6 | l;
+                }
+            }
+        }
+        // long codes: per length, the first code value and the symbols in canonical (ascending) order
+        long[] firstCode = new long[59];
+        int[][] symbolsByLen = new int[59][];
+        for (int l = TABLE_BITS + 1; l <= maxLen; l++) {
+            if (countByLen[l] > 0) symbolsByLen[l] = new int[countByLen[l]];
+        }
+        int[] filled = new int[59];
+        Arrays.fill(firstCode, Long.MAX_VALUE);
+        for (int s = im; s <= iM; s++) {
+            int l = lengths[s];
+            if (l > TABLE_BITS) {
+                if (filled[l] == 0) firstCode[l] = codes[s];
+                symbolsByLen[l][filled[l]++] = s;
+            }
+        }
+
+        int rlc = iM;
+        BitReader in = new BitReader(src, dataStart, end, nBits);
+        int o = 0;
+        while (in.left() > 0) {
+            int e = table[(int) in.peek(TABLE_BITS)];
+            int sym;
+            int l;
+            if (e != 0) {
+                l = e & 63;
+                sym = e >>> 6;
+            } else {
+                sym = -1;
+                l = 0;
+                for (int k = TABLE_BITS + 1; k <= maxLen; k++) {
+                    if (symbolsByLen[k] == null) continue;
+                    long v = in.peek(k) - firstCode[k];
+                    if (v >= 0 && v < symbolsByLen[k].length) {
+                        sym = symbolsByLen[k][(int) v];
+                        l = k;
+                        break;
+                    }
+                }
+                if (sym < 0) throw new CorruptDataException("invalid Huffman code");
+            }
+            if (l > in.left()) throw new CorruptDataException("Huffman code runs past the end of the data");
+            in.skip(l);
+            if (sym == rlc) {
+                if (in.left() < 8) throw new CorruptDataException("Huffman run length runs past the end of the data");
+                int cs = (int) in.take(8);
+                if (o == 0) throw new CorruptDataException("Huffman run without a preceding value");
+                if (o + cs > n) throw new CorruptDataException("Huffman data decodes to more than " + n + " values");
+                short prev = dst[o - 1];
+                for (int k = 0; k < cs; k++) dst[o++] = prev;
+            } else {
+                if (o >= n) throw new CorruptDataException("Huffman data decodes to more than " + n + " values");
+                dst[o++] = (short) sym;
+            }
+        }
+        if (o != n) throw new CorruptDataException("Huffman data decodes to " + o + " values, expected " + n);
+    }
+
+    /** MSB-first bit reader over at most {@code bits} bits. */
+    static final class BitReader {
+        private final byte[] b;
+        private int pos;
+        private final int end;
+        private long acc;
+        private int avail; // bits in acc (the low ones)
+        private long left; // bits of the stream not yet consumed
+
+        BitReader(byte[] b, int pos, int end, long bits) {
+            this.b = b;
+            this.pos = pos;
+            this.end = end;
+            this.left = Math.min(bits, (long) (end - pos) * 8);
+        }
+
+        long left() { return left; }
+
+        private void refill() {
+            while (avail <= 56 && pos < end) {
+                acc = (acc << 8) | (b[pos++] & 0xff);
+                avail += 8;
+            }
+        }
+
+        /** The next k (<= 57) bits, zero-padded past the end. */
+        long peek(int k) {
+            if (avail < k) refill();
+            long v = avail >= k ? acc >>> (avail - k) : acc << (k - avail);
+            return v & ((1L << k) - 1);
+        }
+
+        void skip(int k) {
+            if (avail < k) refill();
+            avail -= k;
+            left -= k;
+        }
+
+        long take(int k) {
+            if (k > left) throw new CorruptDataException("Huffman data ends early");
+            long v = peek(k);
+            skip(k);
+            return v;
+        }
+
+        /** Index of the first byte not (even partly) consumed. */
+        int bytePosAfter() {
+            return pos - avail / 8;
+        }
+    }
+
+    /** MSB-first bit writer. */
+    static final class BitWriter {
+        private final ByteSink out;
+        private long acc;
+        private int lc;
+        private long total;
+
+        BitWriter(ByteSink out) {
+            this.out = out;
+        }
+
+        void bits(int n, long v) {
+            if (n > 32) {
+                bits(n - 32, v >>> 32);
+                n = 32;
+            }
+            acc = (acc << n) | (v & ((1L << n) - 1));
+            lc += n;
+            total += n;
+            while (lc >= 8) {
+                lc -= 8;
+                out.put((int) (acc >>> lc));
+            }
+        }
+
+        /** Pads the last byte with zeros; returns the number of bits written. */
+        long flush() {
+            if (lc > 0) out.put((int) (acc << (8 - lc)));
+            lc = 0;
+            return total;
+        }
+    }
+
+    /** A growable byte buffer. */
+    static final class ByteSink {
+        byte[] buf = new byte[1024];
+        int size;
+
+        void reset() { size = 0; }
+
+        int size() { return size; }
+
+        void put(int v) {
+            if (size == buf.length) buf = Arrays.copyOf(buf, buf.length * 2);
+            buf[size++] = (byte) v;
+        }
+
+        void putShort(int v) {
+            put(v);
+            put(v >>> 8);
+        }
+
+        void putIntAt(int at, int v) {
+            buf[at] = (byte) v;
+            buf[at + 1] = (byte) (v >>> 8);
+            buf[at + 2] = (byte) (v >>> 16);
+            buf[at + 3] = (byte) (v >>> 24);
+        }
+
+        void put(byte[] src, int off, int len) {
+            while (size + len > buf.length) buf = Arrays.copyOf(buf, buf.length * 2);
+            System.arraycopy(src, off, buf, size, len);
+            size += len;
+        }
+    }
+}
