@@ -7,10 +7,10 @@ import java.nio.file.Path;
  *
  * <table>
  * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
- * <tr><td>PRISM_KAFKA_BOOTSTRAP</td><td>localhost:9092</td><td>Kafka bootstrap servers</td></tr>
- * <tr><td>PRISM_JDBC_URL</td><td>jdbc:postgresql://localhost:5432/prism</td><td>PostgreSQL</td></tr>
- * <tr><td>PRISM_DB_USER</td><td>prism</td><td>database user</td></tr>
- * <tr><td>PRISM_DB_PASSWORD</td><td>prism</td><td>database password</td></tr>
+ * <tr><td>PRISM_KAFKA_BOOTSTRAP</td><td>127.0.0.1:9092</td><td>Kafka bootstrap servers</td></tr>
+ * <tr><td>PRISM_JDBC_URL</td><td>jdbc:postgresql://127.0.0.1:5432/prism</td><td>PostgreSQL</td></tr>
+ * <tr><td>PRISM_DB_USER</td><td>postgres</td><td>database user</td></tr>
+ * <tr><td>PRISM_DB_PASSWORD</td><td>postgres</td><td>database password</td></tr>
  * <tr><td>PRISM_DB_POOL_SIZE</td><td>8</td><td>JDBC connections per service</td></tr>
  * <tr><td>PRISM_BLOB_STORE</td><td>file</td><td>{@code file} or {@code s3}</td></tr>
  * <tr><td>PRISM_BLOB_ROOT</td><td>.prism/blobs</td><td>root folder of the file blob store</td></tr>
@@ -24,10 +24,10 @@ public record PlatformConfig(String kafkaBootstrap, String jdbcUrl, String dbUse
     public static PlatformConfig from(Env env) {
         Path dataDir = env.path("PRISM_DATA_DIR", Path.of(".prism"));
         return new PlatformConfig(
-                env.str("PRISM_KAFKA_BOOTSTRAP", "localhost:9092"),
-                env.str("PRISM_JDBC_URL", "jdbc:postgresql://localhost:5432/prism"),
-                env.str("PRISM_DB_USER", "prism"),
-                env.str("PRISM_DB_PASSWORD", "prism"),
+                env.str("PRISM_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+                env.str("PRISM_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/prism"),
+                env.str("PRISM_DB_USER", "postgres"),
+                env.str("PRISM_DB_PASSWORD", "postgres"),
                 env.integer("PRISM_DB_POOL_SIZE", 8),
                 env.str("PRISM_BLOB_STORE", "file"),
                 env.path("PRISM_BLOB_ROOT", dataDir.resolve("blobs")),
