@@ -1,0 +1,63 @@
+package io.prism.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** DJL engine set-up shared by the predictor, trainer and commands: offline, thread count, device names. */
+public final class Engines {
+    private Engines() {}
+
+    /**
+     * Makes DJL offline and sets PyTorch's intra-op thread count (threads ≤ 0: leave PyTorch's default).
+     * PyTorch reads the thread settings once per process, when the engine starts; later calls cannot change them.
+     */
+    public static synchronized Engine pytorch(int threads) {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        if (threads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        return Engine.getEngine("PyTorch");
+    }
+
+    /** "cpu", "gpu", "gpu:N" or "cuda:N" → a DJL device, checked against what PyTorch sees. */
+    public static Device device(String name) {
+        String n = name == null ? "cpu" : name.trim().toLowerCase(Locale.ROOT);
+        if (n.equals("cpu")) return Device.cpu();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(gpu|cuda)(?::(\\d+))?").matcher(n);
+        if (!m.matches()) throw new IllegalArgumentException("unknown device '" + name + "' (cpu, gpu:N)");
+        int id = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        if (id >= gpus) {
+            throw new IllegalArgumentException("device '" + name + "' requested but PyTorch sees " + gpus + " GPU(s)");
+        }
+        return Device.gpu(id);
+    }
+
+    /** Bytes this process may reasonably use for activations on the device (half of what is free). */
+    public static long availableMemory(Device device) {
+        if (device.isGpu()) {
+            try {
+                var mu = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
+                return Math.max(0, (mu.getMax() - mu.getCommitted()) / 2);
+            } catch (RuntimeException | LinkageError e) {
+                return 2L << 30;
+            }
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024 / 2;
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux: fall through
+        }
+        return Runtime.getRuntime().maxMemory() / 2;
+    }
+}

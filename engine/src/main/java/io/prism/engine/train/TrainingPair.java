@@ -1,0 +1,19 @@
+package io.prism.engine.train;
+
+import io.prism.vision.image.FloatImage;
+
+/**
+ * One ground-truth pair as the renderer wrote it: scene-linear beauty (R, G, B) and the target layer
+ * (albedo: linear R, G, B; mask: Y in {0, 1}). The engine encodes both ({@link io.prism.engine.InputEncoding}).
+ *
+ * @param id a name for logs and visualisations (file name, frame id)
+ */
+public record TrainingPair(String id, FloatImage beauty, FloatImage target) {
+    public TrainingPair {
+        if (beauty == null || target == null) throw new IllegalArgumentException("pair " + id + " lacks beauty or target");
+        if (beauty.width() != target.width() || beauty.height() != target.height()) {
+            throw new IllegalArgumentException("pair " + id + ": beauty " + beauty.width() + "x" + beauty.height()
+                    + " and target " + target.width() + "x" + target.height() + " differ in size");
+        }
+    }
+}
