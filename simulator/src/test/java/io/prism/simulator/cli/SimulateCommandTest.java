@@ -1,0 +1,59 @@
+package io.prism.simulator.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SimulateCommandTest {
+
+    @TempDir
+    Path out;
+
+    private final StringWriter stdout = new StringWriter(), stderr = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = new CommandLine(new SimulateCommand());
+        cl.setOut(new PrintWriter(stdout));
+        cl.setErr(new PrintWriter(stderr));
+        return cl.execute(args);
+    }
+
+    @Test
+    void rendersAShotAndPrintsATimingTable() throws Exception {
+        int rc = run("--out", out.toString(), "--show", "s1", "--shot", "sh030", "--style", "sunset", "--frames", "3-4",
+                "-W", "24", "-H", "16", "--samples", "1", "--threads", "2", "--compression", "zips");
+        assertThat(rc).as(stderr.toString()).isZero();
+        assertThat(out.resolve("s1/sh030/beauty/sh030.0003.exr")).isRegularFile();
+        assertThat(out.resolve("s1/sh030/beauty/sh030.0004.exr")).isRegularFile();
+        assertThat(stdout.toString()).contains("render_ms").contains("frames 2").contains("frames/s");
+    }
+
+    @Test
+    void badArgumentsGiveAUsageErrorAndWriteNothing() {
+        assertThat(run("--out", out.toString(), "--style", "noir")).isEqualTo(2);
+        assertThat(stderr.toString()).contains("unknown style 'noir'");
+        assertThat(run("--out", out.toString(), "--frames", "9-1")).isEqualTo(2);
+        assertThat(run("--out", out.toString(), "--compression", "DWAB")).isEqualTo(2);
+        assertThat(stderr.toString()).contains("unsupported EXR compression");
+        assertThat(run("--out", out.toString(), "--rate", "often")).isEqualTo(2);
+        assertThat(out.resolve("demo")).doesNotExist();
+    }
+
+    /** The launcher finds subcommands through META-INF/prism/commands. */
+    @Test
+    void isRegisteredForTheLauncher() throws Exception {
+        var url = getClass().getClassLoader().getResource("META-INF/prism/commands");
+        assertThat(url).isNotNull();
+        List<String> lines = Files.readAllLines(Path.of(url.toURI()));
+        assertThat(lines).contains(SimulateCommand.class.getName());
+        assertThat(new CommandLine(new SimulateCommand()).getCommandName()).isEqualTo("simulate");
+    }
+}
