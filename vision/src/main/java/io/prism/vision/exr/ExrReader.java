@@ -148,7 +148,14 @@ public final class ExrReader {
         }
 
         ImageFormatException fail(String what) {
-            return new ImageFormatException(what + (part != null ? " in " + part : "") + " of " + source);
+            return new ImageFormatException(printable(what + (part != null ? " in " + part : "")) + " of " + source);
+        }
+
+        /** Names from a broken header can hold any bytes; keep messages readable on a terminal and in logs. */
+        private static String printable(String s) {
+            StringBuilder b = new StringBuilder(s.length());
+            s.codePoints().forEach(c -> b.append(Character.isISOControl(c) || c == 0xfffd ? '?' : Character.toString(c)));
+            return b.toString();
         }
 
         ExrImage decode(boolean pixels) throws ImageFormatException {
