@@ -1,0 +1,144 @@
+package io.prism.worker;
+
+import io.prism.vision.image.FloatImage;
+import io.prism.worker.inference.LoadedModel;
+import io.prism.worker.inference.TaskOutput;
+import io.prism.worker.model.ModelManager;
+import io.prism.worker.pipeline.BatchQueue;
+import io.prism.worker.pipeline.FrameWork;
+import io.prism.worker.pipeline.TaskRequest;
+import io.vertx.core.AbstractVerticle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One job: run inference on this worker's device. One thread per device (PyTorch parallelises inside an operator;
+ * two threads on one device would only fight over it), fed by the {@link BatchQueue}'s dynamic batches. Between two
+ * batches it applies staged model swaps, so a batch is computed by exactly one model version, which every result
+ * records. A failing batch is split and retried frame by frame with backoff; a frame that still fails is reported
+ * as failed ("inference-error") and the rest go on.
+ */
+public final class InferenceVerticle extends AbstractVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceVerticle.class);
+    private final WorkerConfig cfg;
+    private final BatchQueue queue;
+    private final ModelManager models;
+    private final WorkerMetrics metrics;
+    private final Consumer<FrameWork> finished;
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "prism-infer-retry");
+        t.setDaemon(true);
+        return t;
+    });
+    private Thread thread;
+    private volatile boolean running;
+    private long batchSeq;
+
+    public InferenceVerticle(WorkerConfig cfg, BatchQueue queue, ModelManager models, WorkerMetrics metrics,
+                             Consumer<FrameWork> finished) {
+        this.cfg = cfg;
+        this.queue = queue;
+        this.models = models;
+        this.metrics = metrics;
+        this.finished = finished;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        thread = new Thread(this::loop, "prism-infer-" + cfg.device());
+        thread.start();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                models.applyStaged();
+                List<TaskRequest> batch = queue.next(100);
+                if (!batch.isEmpty()) run(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | Error e) {
+                LOG.error("event=inference-loop-error reason=\"{}\"", e.toString(), e);
+            }
+        }
+    }
+
+    private void run(List<TaskRequest> batch) {
+        TaskRequest first = batch.get(0);
+        String task = first.task();
+        LoadedModel model;
+        try {
+            model = models.model(task, first.requestedVersion());
+        } catch (ModelManager.ModelUnavailableException e) {
+            for (TaskRequest r : batch) fail(r, "model-unavailable", e.getMessage());
+            return;
+        }
+        long start = System.nanoTime();
+        long seq = ++batchSeq;
+        List<FloatImage> images = new ArrayList<>(batch.size());
+        for (TaskRequest r : batch) {
+            metrics.queued(task, start - r.work().consumedNanos());
+            images.add(r.work().srgb());
+        }
+        List<TaskOutput> outputs;
+        try {
+            outputs = model.predict(images, cfg.options(task));
+        } catch (RuntimeException | OutOfMemoryError e) {
+            if (batch.size() > 1) {
+                LOG.warn("event=batch-failed task={} size={} reason=\"{}\" action=split", task, batch.size(), e.toString());
+                for (TaskRequest r : batch) run(List.of(r));
+            } else {
+                retryOrFail(first, e);
+            }
+            return;
+        }
+        long nanos = System.nanoTime() - start;
+        metrics.inferred(task, batch.size(), nanos);
+        for (int i = 0; i < batch.size(); i++) {
+            TaskRequest r = batch.get(i);
+            FrameWork w = r.work();
+            metrics.processed(task, model.version());
+            boolean all = w.complete(new FrameWork.TaskResult(task, model.version(), outputs.get(i), seq, batch.size(),
+                    (start - w.consumedNanos()) / 1e6, nanos / 1e6 / batch.size()));
+            if (all) hand(w);
+        }
+    }
+
+    private void retryOrFail(TaskRequest r, Throwable e) {
+        if (r.attempt() < cfg.maxAttempts()) {
+            long delay = cfg.backoffMs(r.attempt());
+            LOG.warn("event=inference-retry frame={} task={} attempt={} retryInMs={} reason=\"{}\"",
+                    r.work().frame().frameId(), r.task(), r.attempt(), delay, e.toString());
+            retries.schedule(() -> queue.put(r.retry()), delay, TimeUnit.MILLISECONDS);
+        } else {
+            fail(r, "inference-error", e.toString());
+        }
+    }
+
+    private void fail(TaskRequest r, String reason, String detail) {
+        if (r.work().fail(r.task(), reason, detail, r.attempt())) hand(r.work());
+    }
+
+    private void hand(FrameWork w) {
+        w.releaseImage();
+        finished.accept(w);
+    }
+
+    @Override
+    public void stop() throws Exception {
+        running = false;
+        retries.shutdownNow();
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(30_000);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.prism.worker;
+
+import io.prism.worker.pipeline.DeadLetters;
+import io.prism.worker.pipeline.FrameWork;
+import io.prism.worker.pipeline.ResultWriter;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.WorkerExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One job: make finished frames durable — results through {@link ResultWriter}, failed frames through
+ * {@link DeadLetters} — on a pool of blocking threads (never the event loop), then report them done to the consumer
+ * so their offsets can be committed. Announcing is the outbox relay's job: the FrameProcessed / FrameFailed rows
+ * written here in the results' transaction are published by it.
+ */
+public final class ResultWriterVerticle extends AbstractVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(ResultWriterVerticle.class);
+    private final WorkerConfig cfg;
+    private final ResultWriter writer;
+    private final DeadLetters deadLetters;
+    private final WorkerMetrics metrics;
+    private final Consumer<FrameWork> durable;
+    private WorkerExecutor executor;
+    private volatile boolean stopping;
+
+    public ResultWriterVerticle(WorkerConfig cfg, ResultWriter writer, DeadLetters deadLetters, WorkerMetrics metrics,
+                                Consumer<FrameWork> durable) {
+        this.cfg = cfg;
+        this.writer = writer;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.durable = durable;
+    }
+
+    @Override
+    public void start() {
+        executor = vertx.createSharedWorkerExecutor("prism-worker-write-" + cfg.instance(), cfg.writeThreads(), 1, TimeUnit.DAYS);
+    }
+
+    /** Called by the inference thread when every task of a frame is done. */
+    public void write(FrameWork w) {
+        executor.executeBlocking(() -> {
+            writeNow(w);
+            return null;
+        }, false).onFailure(e -> LOG.error("event=write-crashed frame={} reason=\"{}\"", w.frame().frameId(), e.toString(), e));
+    }
+
+    /** Dead-letters a frame that failed before inference (runs on the write pool). */
+    public void deadLetter(FrameWork w, String task, String reason, String detail, int attempts) {
+        executor.executeBlocking(() -> {
+            deadLetterNow(w, task, reason, detail, attempts);
+            return null;
+        }, false).onFailure(e -> LOG.error("event=dead-letter-crashed frame={} reason=\"{}\"", w.frame().frameId(), e.toString(), e));
+    }
+
+    /** Runs blocking work for a record that never became a frame (malformed message). */
+    public void blocking(java.util.concurrent.Callable<Void> work) {
+        executor.executeBlocking(work, false).onFailure(e -> LOG.error("event=blocking-crashed reason=\"{}\"", e.toString(), e));
+    }
+
+    private void writeNow(FrameWork w) {
+        try {
+            if (w.failed()) {
+                deadLetterNow(w, w.failedTask(), w.failedReason(), w.failedDetail(), w.attempts());
+                return;
+            }
+            int inserted = writer.write(w, () -> stopping);
+            metrics.frameDone();
+            LOG.debug("event=frame-durable frame={} newRows={}", w.frame().frameId(), inserted);
+            durable.accept(w);
+        } catch (io.prism.worker.pipeline.Retry.Abandoned e) {
+            LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
+        } catch (io.prism.worker.pipeline.Retry.Permanent e) {
+            deadLetterNow(w, null, e.reason, e.getMessage(), 1);
+        }
+    }
+
+    private void deadLetterNow(FrameWork w, String task, String reason, String detail, int attempts) {
+        try {
+            deadLetters.send(w.partition().topic(), w.partition().partition(), w.offset(), w.key(), w.message(), w.frame(),
+                    task, reason, detail, attempts, () -> stopping);
+            durable.accept(w);
+        } catch (io.prism.worker.pipeline.Retry.Abandoned e) {
+            LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
+        }
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    @Override
+    public void stop() {
+        stopping = true;
+        if (executor != null) executor.close();
+    }
+}

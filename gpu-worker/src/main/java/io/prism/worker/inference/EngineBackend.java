@@ -1,0 +1,85 @@
+package io.prism.worker.inference;
+
+import io.prism.engine.DensePredictor;
+import io.prism.engine.PredictOptions;
+import io.prism.engine.Prediction;
+import io.prism.engine.model.ModelCheckpoint;
+import io.prism.vision.image.FloatImage;
+import io.prism.worker.TaskOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The shipped backend: Prism's DJL dense-prediction engine ({@link DensePredictor}). */
+public final class EngineBackend implements InferenceBackend {
+    private final String device;
+    private final int threads;
+
+    public EngineBackend(String device, int threads) {
+        this.device = device;
+        this.threads = threads;
+    }
+
+    @Override
+    public String device() {
+        return device;
+    }
+
+    @Override
+    public LoadedModel load(String task, int version, Path checkpointDir) throws Exception {
+        ModelCheckpoint checkpoint = ModelCheckpoint.load(checkpointDir); // verifies each file's SHA-256
+        if (!task.equals(checkpoint.spec().task())) {
+            throw new IllegalArgumentException("checkpoint " + checkpointDir + " is a " + checkpoint.spec().task()
+                    + " model, registered as " + task + " v" + version);
+        }
+        return new EngineModel(task, version, DensePredictor.create(checkpoint, device, threads));
+    }
+
+    /** Engine options: the model's defaults with the configured overrides. */
+    static PredictOptions options(DensePredictor predictor, TaskOptions o) {
+        PredictOptions p = predictor.defaultOptions();
+        if (o.steps() != null) p = p.withSteps(o.steps());
+        if (o.ensembleSize() != null) p = p.withEnsembleSize(o.ensembleSize());
+        if (o.processingResolution() != null) p = p.withProcessingResolution(o.processingResolution());
+        if (o.tileSize() != null || o.tileOverlap() != null) {
+            p = p.withTiling(o.tileSize() != null ? o.tileSize() : p.tileSize(), o.tileOverlap() != null ? o.tileOverlap() : p.tileOverlap());
+        }
+        if (o.seed() != null) p = p.withSeed(o.seed());
+        return p;
+    }
+
+    private record EngineModel(String task, int version, DensePredictor predictor) implements LoadedModel {
+        @Override
+        public List<TaskOutput> predict(List<FloatImage> srgbBatch, TaskOptions options) {
+            PredictOptions po = options(predictor, options);
+            List<Prediction> predictions = predictor.predict(srgbBatch, po);
+            List<TaskOutput> out = new ArrayList<>(predictions.size());
+            for (Prediction p : predictions) {
+                Prediction.Stats s = p.stats();
+                Map<String, Double> stats = new LinkedHashMap<>();
+                stats.put("steps", (double) s.steps());
+                stats.put("ensembleSize", (double) s.ensembleSize());
+                stats.put("processedWidth", (double) s.processedWidth());
+                stats.put("processedHeight", (double) s.processedHeight());
+                stats.put("tiles", (double) s.tiles());
+                stats.put("meanUncertainty", s.meanUncertainty());
+                stats.put("mean", mean(p.result()));
+                out.add(new TaskOutput(p.result(), po.ensembleSize() > 1 ? p.uncertainty() : null, stats));
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+        }
+    }
+
+    static double mean(FloatImage img) {
+        double sum = 0;
+        for (float[] p : img.planes()) for (float v : p) sum += v;
+        return sum / Math.max(1, (double) img.width() * img.height() * img.channelCount());
+    }
+}

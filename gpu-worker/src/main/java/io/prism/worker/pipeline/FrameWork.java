@@ -1,0 +1,99 @@
+package io.prism.worker.pipeline;
+
+import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.vision.image.FloatImage;
+import io.prism.worker.inference.TaskOutput;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One consumed frame on its way through the worker: where it came from (partition, offset, assignment epoch), what
+ * it asks for, and what each task produced. Tasks finish on the inference thread; the last one hands the frame on.
+ */
+public final class FrameWork {
+    /** One task's finished output and the exact model version that made it. */
+    public record TaskResult(String task, int modelVersion, TaskOutput output, long batchSeq, int batchSize,
+                             double queueMs, double inferenceMs) {}
+
+    private final TopicPartition partition;
+    private final long offset;
+    private final String key;
+    private final byte[] message;
+    private final long epoch;
+    private final FrameSubmitted frame;
+    private final long consumedNanos;
+    private final List<String> tasks;
+    private final Map<String, TaskResult> results = new LinkedHashMap<>();
+    private volatile FloatImage srgb;
+    private int failedTasks;
+    private String failedReason;
+    private String failedDetail;
+    private String failedTask;
+    private int attempts;
+
+    public FrameWork(TopicPartition partition, long offset, String key, byte[] message, long epoch, FrameSubmitted frame,
+                     List<String> tasks) {
+        this.partition = partition;
+        this.offset = offset;
+        this.key = key;
+        this.message = message;
+        this.epoch = epoch;
+        this.frame = frame;
+        this.tasks = List.copyOf(tasks);
+        this.consumedNanos = System.nanoTime();
+    }
+
+    public TopicPartition partition() { return partition; }
+    public long offset() { return offset; }
+    public long epoch() { return epoch; }
+    public String key() { return key; }
+    /** The consumed message's bytes (for the dead-letter topic). */
+    public byte[] message() { return message; }
+    public FrameSubmitted frame() { return frame; }
+    public List<String> tasks() { return tasks; }
+    public long consumedNanos() { return consumedNanos; }
+    public FloatImage srgb() { return srgb; }
+    public void srgb(FloatImage image) { this.srgb = image; }
+
+    /** Records a task's result; true when every task of the frame is done (successfully or not). */
+    public synchronized boolean complete(TaskResult r) {
+        results.put(r.task(), r);
+        return doneLocked();
+    }
+
+    /** Records a task's permanent failure; true when every task of the frame is done. */
+    public synchronized boolean fail(String task, String reason, String detail, int attempts) {
+        if (failedReason == null) {
+            failedTask = task;
+            failedReason = reason;
+            failedDetail = detail;
+        }
+        this.attempts = Math.max(this.attempts, attempts);
+        results.remove(task);
+        failedTasks++;
+        return doneLocked();
+    }
+
+    private boolean doneLocked() {
+        return results.size() + failedTasks >= tasks.size();
+    }
+
+    public synchronized Map<String, TaskResult> results() { return Map.copyOf(results); }
+    public synchronized boolean failed() { return failedReason != null; }
+    public synchronized String failedReason() { return failedReason; }
+    public synchronized String failedDetail() { return failedDetail; }
+    public synchronized String failedTask() { return failedTask; }
+    public synchronized int attempts() { return attempts; }
+
+    /** Frees the decoded pixels once inference no longer needs them. */
+    public void releaseImage() {
+        srgb = null;
+    }
+
+    @Override
+    public String toString() {
+        return "frame " + frame.frameId() + " (" + partition + "@" + offset + ")";
+    }
+}

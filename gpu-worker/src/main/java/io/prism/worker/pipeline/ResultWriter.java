@@ -1,0 +1,148 @@
+package io.prism.worker.pipeline;
+
+import io.prism.platform.blob.BlobStore;
+import io.prism.platform.contracts.BlobRef;
+import io.prism.platform.contracts.EventCodec;
+import io.prism.platform.contracts.FrameProcessed;
+import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.platform.db.Database;
+import io.prism.platform.db.FrameRepository;
+import io.prism.platform.db.OutboxRepository;
+import io.prism.platform.db.ResultRepository;
+import io.prism.platform.outbox.Outbox;
+import io.prism.platform.topics.Topics;
+import io.prism.vision.exr.ExrWriteOptions;
+import io.prism.vision.exr.ExrWriter;
+import io.prism.vision.image.FloatImage;
+import io.prism.vision.image.ImageFiles;
+import io.prism.vision.image.ImageFormat;
+import io.prism.vision.image.RasterOptions;
+import io.prism.worker.WorkerConfig;
+import io.prism.worker.WorkerMetrics;
+import io.prism.worker.inference.TaskOutput;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a finished frame durable: result EXR, sRGB PNG preview and uncertainty EXR into the blob store
+ * (content-addressed, so rewriting is harmless), then in one PostgreSQL transaction the result rows (idempotent on
+ * frame + task + model version), the frame's status and one {@link FrameProcessed} per newly inserted row in the
+ * outbox. A redelivered frame therefore inserts nothing and announces nothing twice. Storage and database outages
+ * are retried with backoff until they pass.
+ */
+public final class ResultWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(ResultWriter.class);
+    /** What the albedo EXR's values are: the model predicts sRGB-encoded albedo (Marigold-IID convention). */
+    public static final String ALBEDO_COLOR_SPACE = "sRGB-encoded (IEC 61966-2-1 transfer), Rec.709 primaries, [0,1]";
+
+    private final Database db;
+    private final BlobStore blobs;
+    private final WorkerConfig cfg;
+    private final WorkerMetrics metrics;
+
+    public ResultWriter(Database db, BlobStore blobs, WorkerConfig cfg, WorkerMetrics metrics) {
+        this.db = db;
+        this.blobs = blobs;
+        this.cfg = cfg;
+        this.metrics = metrics;
+    }
+
+    private record Stored(FrameWork.TaskResult r, BlobRef result, BlobRef preview, BlobRef uncertainty, Map<String, Double> stats) {}
+
+    /**
+     * Writes the frame's results; returns how many rows were new. Throws {@link Retry.Permanent} when the frame
+     * cannot be recorded at all (its row does not exist).
+     */
+    public int write(FrameWork fw, BooleanSupplier stopping) throws Retry.Abandoned, Retry.Permanent {
+        long t0 = System.nanoTime();
+        FrameSubmitted f = fw.frame();
+        List<Stored> stored = new ArrayList<>();
+        for (FrameWork.TaskResult r : fw.results().values()) {
+            TaskOutput o = r.output();
+            byte[] exr = ExrWriter.encode(o.result(), exrOptions(r));
+            byte[] png = ImageFiles.encode(o.result(), ImageFormat.PNG, RasterOptions.DEFAULT);
+            byte[] unc = o.uncertainty() == null ? null : ExrWriter.encode(o.uncertainty(), exrOptions(r).attribute("prismLayer", "uncertainty"));
+            BlobRef[] refs = Retry.forever("store results of " + f.frameId(), cfg, stopping, () -> new BlobRef[] {
+                    img(blobs.put(exr, "image/x-exr"), o.result()),
+                    img(blobs.put(png, "image/png"), o.result()),
+                    unc == null ? null : img(blobs.put(unc, "image/x-exr"), o.uncertainty())});
+            Map<String, Double> stats = new LinkedHashMap<>(o.statistics());
+            stats.put("batchSize", (double) r.batchSize());
+            stats.put("batchSeq", (double) r.batchSeq());
+            stats.put("queueMs", r.queueMs());
+            stats.put("inferenceMs", r.inferenceMs());
+            stored.add(new Stored(r, refs[0], refs[1], refs[2], stats));
+        }
+        int inserted = Retry.forever("record results of " + f.frameId(), cfg, stopping, () -> {
+            try {
+                return db.inTransaction(c -> record(f, stored));
+            } catch (RuntimeException e) {
+                if (isForeignKeyViolation(e)) {
+                    throw new Retry.Permanent("unknown-frame", "frame " + f.frameId()
+                            + " has no row in PostgreSQL (was it submitted through ingest?)", e);
+                }
+                throw e;
+            }
+        });
+        metrics.written(System.nanoTime() - t0);
+        return inserted;
+    }
+
+    private int record(FrameSubmitted f, List<Stored> stored) {
+        ResultRepository results = db.repository(ResultRepository.class);
+        Outbox outbox = new Outbox(db.repository(OutboxRepository.class));
+        long latency = Math.max(0, Duration.between(f.time(), Instant.now()).toMillis());
+        int inserted = 0;
+        for (Stored s : stored) {
+            String stats = json(s.stats());
+            int n = results.insertIfAbsent(UUID.randomUUID(), f.frameId(), s.r().task(), s.r().modelVersion(),
+                    s.result().sha256(), s.result().size(), s.result().mediaType(),
+                    s.preview().sha256(), s.preview().size(),
+                    s.uncertainty() == null ? null : s.uncertainty().sha256(), s.uncertainty() == null ? null : s.uncertainty().size(),
+                    s.result().width(), s.result().height(), stats, latency);
+            if (n == 1) {
+                inserted++;
+                outbox.enqueue(Topics.RESULTS, FrameProcessed.of(f.frameId(), f.jobId(), s.r().task(), s.r().modelVersion(),
+                        s.result(), s.preview(), s.uncertainty(), s.stats(), latency));
+            }
+        }
+        db.repository(FrameRepository.class).updateStatus(f.frameId(), "processed", null);
+        return inserted;
+    }
+
+    private static ExrWriteOptions exrOptions(FrameWork.TaskResult r) {
+        ExrWriteOptions o = ExrWriteOptions.defaults()
+                .attribute("prismTask", r.task())
+                .attribute("prismModelVersion", r.modelVersion());
+        return "albedo".equals(r.task()) ? o.attribute("prismColorSpace", ALBEDO_COLOR_SPACE) : o;
+    }
+
+    private static BlobRef img(BlobRef ref, FloatImage image) {
+        return ref.withImage(image.width(), image.height(), image.channelCount());
+    }
+
+    static boolean isForeignKeyViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && "23503".equals(s.getSQLState())) return true;
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
+
+    private static String json(Map<String, Double> m) {
+        try {
+            return EventCodec.mapper().writeValueAsString(m);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
