@@ -152,11 +152,11 @@ public final class ImageFiles {
         for (int b = 0; b < names.size(); b++) {
             // packed models (INT_RGB) report component sizes; bands follow colour-space order then alpha
             int bits = cm.getComponentSize(b);
-            float scale = isFloat ? 1f : 1f / ((1L << bits) - 1);
+            float max = isFloat ? 1f : (float) ((1L << bits) - 1);
             float[] row = new float[w];
             for (int y = 0; y < h; y++) {
                 r.getSamples(0, y, w, 1, b, row);
-                for (int x = 0; x < w; x++) planes[b][y * w + x] = row[x] * scale;
+                for (int x = 0; x < w; x++) planes[b][y * w + x] = row[x] / max;
             }
         }
         return new FloatImage(w, h, names, planes);
