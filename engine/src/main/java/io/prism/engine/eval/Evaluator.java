@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * Scores a model on ground-truth pairs with fixed seeds. Albedo: PSNR and SSIM in sRGB against the
  * sRGB-encoded true albedo, next to two trivial baselines (albedo = beauty; albedo = beauty's
- * chromaticity at a constant luminance, the holdout's mean albedo luminance). Mask: IoU and F1.
- * Means are over images.
+ * chromaticity at a constant luminance, the holdout's mean albedo luminance), averaged over images. Mask: IoU
+ * and F1 of the foreground pooled over all pixels of all images (a frame without glass cannot inflate them).
  */
 public final class Evaluator {
     private Evaluator() {}
@@ -72,7 +72,8 @@ public final class Evaluator {
         for (int i = 0; i < inputs.size(); i += 8) {
             preds.addAll(predictor.predict(inputs.subList(i, Math.min(inputs.size(), i + 8)), options));
         }
-        double psnr = 0, ssim = 0, iou = 0, f1 = 0, bBeauty = 0, bChroma = 0;
+        double psnr = 0, ssim = 0, bBeauty = 0, bChroma = 0;
+        long inter = 0, union = 0, np = 0, ng = 0;
         double meanLum = albedo ? meanLuminance(pairs) : 0;
         for (int i = 0; i < pairs.size(); i++) {
             FloatImage pred = preds.get(i).result();
@@ -83,15 +84,18 @@ public final class Evaluator {
                 bBeauty += Metrics.psnr(inputs.get(i), truth);
                 bChroma += Metrics.psnr(chromaticityBaseline(pairs.get(i).beauty(), meanLum), truth);
             } else {
-                FloatImage truth = pairs.get(i).target();
-                iou += Metrics.iou(pred, truth);
-                f1 += Metrics.f1(pred, truth);
+                long[] k = Metrics.counts(pred, pairs.get(i).target());
+                inter += k[0];
+                union += k[1];
+                np += k[2];
+                ng += k[3];
             }
         }
         int n = pairs.size();
         return albedo
                 ? new Result(task, n, psnr / n, ssim / n, Double.NaN, Double.NaN, bBeauty / n, bChroma / n)
-                : new Result(task, n, Double.NaN, Double.NaN, iou / n, f1 / n, Double.NaN, Double.NaN);
+                : new Result(task, n, Double.NaN, Double.NaN, union == 0 ? 1 : (double) inter / union,
+                np + ng == 0 ? 1 : 2.0 * inter / (np + ng), Double.NaN, Double.NaN);
     }
 
     /** Rec. 709 luminance of linear RGB. */

@@ -1,0 +1,70 @@
+package io.prism.engine.cli;
+
+import io.prism.engine.Engines;
+import io.prism.engine.train.ExrFolderPairDataset;
+import io.prism.engine.train.TrainConfig;
+import io.prism.engine.train.Trainer;
+import io.prism.engine.train.TrainingPair;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code prism train}: trains or fine-tunes an albedo / mask model on EXR frames with ground-truth layers. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train or fine-tune a dense-prediction model on EXR frames (beauty R,G,B + albedo.R/G/B or mask.Y).")
+public final class TrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--task", required = true, description = "albedo or mask") String task;
+    @Option(names = "--data", required = true, split = ",", description = "training folder(s) of EXR frames") List<Path> data;
+    @Option(names = "--val-data", split = ",", description = "validation folder(s) (frames never used in training)") List<Path> valData;
+    @Option(names = "--out", required = true, description = "run folder (checkpoints, final model in OUT/model)") Path out;
+    @Option(names = "--name", description = "model name (default: TASK-model)") String name;
+    @Option(names = "--init-from", description = "checkpoint to fine-tune from") Path initFrom;
+    @Option(names = "--steps", defaultValue = "1000") int steps;
+    @Option(names = "--batch", defaultValue = "8", description = "micro-batch") int batch;
+    @Option(names = "--grad-accum", defaultValue = "1", description = "micro-batches per optimiser step") int gradAccum;
+    @Option(names = "--lr", defaultValue = "1e-3") double lr;
+    @Option(names = "--weight-decay", defaultValue = "1e-4") double weightDecay;
+    @Option(names = "--warmup", defaultValue = "50") int warmup;
+    @Option(names = "--crop", defaultValue = "64", description = "random crop size (0 = whole frames)") int crop;
+    @Option(names = "--no-flip", description = "no random horizontal flips") boolean noFlip;
+    @Option(names = "--seed-train", defaultValue = "1") long seedTrain;
+    @Option(names = "--seed-val", defaultValue = "2") long seedVal;
+    @Option(names = "--seed-data", defaultValue = "3") long seedData;
+    @Option(names = "--terminal-fraction", defaultValue = "0.5", description = "share of samples at the last timestep") double terminal;
+    @Option(names = "--checkpoint-every", defaultValue = "250") int checkpointEvery;
+    @Option(names = "--validate-every", defaultValue = "250") int validateEvery;
+    @Option(names = "--visualise-every", defaultValue = "250") int visualiseEvery;
+    @Option(names = "--validation-steps", defaultValue = "1") int validationSteps;
+    @Option(names = "--codec-factor", defaultValue = "4") int codecFactor;
+    @Option(names = "--channels", split = ",", defaultValue = "32,64,64") List<Integer> channels;
+    @Option(names = "--groups", defaultValue = "8") int groups;
+    @Option(names = "--resolution", defaultValue = "128", description = "processing resolution (longest side)") int resolution;
+    @Option(names = "--halt-after", defaultValue = "0", description = "stop after this step (resume later)") int haltAfter;
+    @Option(names = "--no-resume", description = "ignore an existing checkpoint in OUT") boolean noResume;
+    @Option(names = "--threads", defaultValue = "0") int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        Engines.pytorch(threads);
+        String command = "prism train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        TrainConfig cfg = new TrainConfig(task, name, out.toString(), steps, batch, gradAccum, lr, weightDecay, warmup, 0.05, 1.0,
+                crop, !noFlip, seedTrain, seedVal, seedData, terminal, checkpointEvery, validateEvery, visualiseEvery,
+                validationSteps, initFrom == null ? null : initFrom.toString(), codecFactor, channels, groups, resolution,
+                haltAfter, !noResume, threads, command);
+        ExrFolderPairDataset train = new ExrFolderPairDataset(data, task);
+        List<TrainingPair> val = valData == null ? List.of() : new ExrFolderPairDataset(valData, task).all();
+        Trainer.Result r = new Trainer(cfg, System.out).train(train, val);
+        System.out.println(r.finished() ? "model: " + r.modelDir() + (r.metrics() == null ? "" : "\n" + r.metrics())
+                : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());
+        return 0;
+    }
+}
