@@ -157,10 +157,12 @@ public final class ManifestChecks {
     }
 
     private void checkVariables(String where, String ctx, String service, Set<String> names) {
-        Set<String> readable = code.hasConfig(service) ? code.variablesReadBy(service) : code.allVariables();
+        // A service whose module has no sources yet (it lands later) cannot be checked for its own variables.
+        boolean known = code.hasConfig(service);
+        Set<String> readable = code.variablesReadBy(service);
         for (String n : names) {
             if (n.startsWith("PRISM_")) {
-                if (!readable.contains(n)) {
+                if (!readable.contains(n) && known) {
                     List<String> readers = code.modulesReading(n);
                     problem(where, ctx, "sets " + n + " which " + service + " does not read"
                             + (readers.isEmpty() ? " (no module reads it)" : " (read by " + readers + ")"));
