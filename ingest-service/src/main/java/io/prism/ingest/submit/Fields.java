@@ -1,0 +1,46 @@
+package io.prism.ingest.submit;
+
+import io.prism.ingest.Refusal;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Checks of submitted names and attributes; the refusal names the field and what is wrong with it. */
+public final class Fields {
+    private Fields() {}
+
+    public static String name(String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw Refusal.badRequest(field + " is required");
+        }
+        if (value.length() > 200) {
+            throw Refusal.badRequest(field + " is longer than 200 characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw Refusal.badRequest(field + " contains a control character");
+            }
+        }
+        return value;
+    }
+
+    public static Map<String, String> attributes(Map<String, String> attrs) {
+        if (attrs == null) return Map.of();
+        if (attrs.size() > 64) throw Refusal.badRequest("at most 64 attributes, got " + attrs.size());
+        Map<String, String> m = new TreeMap<>();
+        attrs.forEach((k, v) -> {
+            if (k == null || k.isBlank() || k.length() > 100) throw Refusal.badRequest("attribute names must have 1..100 characters");
+            if (v != null && v.length() > 1000) throw Refusal.badRequest("attribute '" + k + "' is longer than 1000 characters");
+            if (v != null) m.put(k, v);
+        });
+        return Map.copyOf(m);
+    }
+
+    public static int frameNumber(String value) {
+        if (value == null || value.isBlank()) throw Refusal.badRequest("frame is required");
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw Refusal.badRequest("frame must be an integer, got '" + value + "'");
+        }
+    }
+}
