@@ -1,0 +1,205 @@
+package io.prism.vision.exr;
+
+import io.prism.vision.image.FloatImage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Interoperability with the OpenEXR library through OpenImageIO's oiiotool (skipped when oiiotool is not installed):
+ * files Prism writes read back in oiiotool with the same values, in every compression and sample type; and files
+ * oiiotool writes (scanline and tiled, mip-mapped, shifted data windows, every compression) read in Prism with the
+ * values they were made from.
+ */
+class OiiotoolInteropTest {
+    private static final double PRINT_TOLERANCE = 0.5e-9 + 1e-15;
+    private static final Pattern PIXEL = Pattern.compile("^\\s*Pixel \\((-?\\d+), (-?\\d+)\\):(.*)$");
+
+    @BeforeAll
+    static void needsOiiotool() {
+        boolean present;
+        try {
+            present = run(List.of("oiiotool", "--version")).contains(".");
+        } catch (IOException e) {
+            present = false;
+        }
+        assumeTrue(present, "oiiotool (openimageio-tools) not installed");
+    }
+
+    static String run(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timeout: " + cmd);
+            }
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+        String s = new String(out, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) throw new IOException(cmd + " failed: " + s);
+        return s;
+    }
+
+    /** A test image: smooth + random values, in a channel order that is not the sorted one. */
+    static FloatImage source(int w, int h, long seed) {
+        FloatImage img = FloatImage.blank(w, h, List.of("R", "G", "B", "A", "Z"));
+        Random r = new Random(seed);
+        for (int i = 0; i < w * h; i++) {
+            img.planes()[0][i] = (float) Math.sin(i * 0.05) * 4;
+            img.planes()[1][i] = r.nextFloat() * 200 - 100;
+            img.planes()[2][i] = (i % w) / (float) w;
+            img.planes()[3][i] = i % 3 == 0 ? 1f : 0.25f;
+            img.planes()[4][i] = 1000 + r.nextFloat() * 10;
+        }
+        return img;
+    }
+
+    /** oiiotool's view of several files in one run (its start-up is slow): info text and pixels per file. */
+    record Seen(String info, FloatImage pixels) {
+    }
+
+    static List<Seen> dump(List<Path> files, List<String> channels, int w, int h) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("oiiotool", "--info", "-v", "--dumpdata"));
+        files.forEach(f -> cmd.add(f.toString()));
+        String out = run(cmd);
+        List<Seen> seen = new ArrayList<>();
+        StringBuilder info = null;
+        float[][] planes = null;
+        int n = 0;
+        for (String line : (out + "\nReading <end>").split("\n")) {
+            if (line.startsWith("Reading ")) {
+                if (info != null) {
+                    assertThat(n).as("pixels dumped from file " + seen.size()).isEqualTo(w * h);
+                    seen.add(new Seen(info.toString(), new FloatImage(w, h, channels, planes)));
+                }
+                info = new StringBuilder();
+                planes = new float[channels.size()][w * h];
+                n = 0;
+                continue;
+            }
+            Matcher m = PIXEL.matcher(line);
+            if (m.matches()) {
+                String[] v = m.group(3).trim().split("\\s+");
+                for (int c = 0; c < channels.size(); c++) planes[c][n] = Float.parseFloat(v[c]);
+                n++;
+            } else if (info != null) {
+                info.append(line).append('\n');
+            }
+        }
+        assertThat(seen).hasSize(files.size());
+        return seen;
+    }
+
+    static void assertMatches(FloatImage actual, FloatImage expected, double relTolerance, String what) {
+        for (String c : expected.channels()) {
+            float[] a = actual.plane(c);
+            float[] e = expected.plane(c);
+            for (int i = 0; i < e.length; i++) {
+                double tol = PRINT_TOLERANCE + relTolerance * Math.abs(e[i]);
+                if (!(Math.abs(a[i] - e[i]) <= tol)) {
+                    throw new AssertionError(what + ": channel " + c + " pixel " + i + ": " + a[i] + " != " + e[i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void oiiotoolReadsWhatPrismWrites(@TempDir Path dir) throws Exception {
+        FloatImage img = source(23, 19, 1);
+        List<Path> files = new ArrayList<>();
+        for (Compression c : ExrRoundTripTest.LOSSLESS) {
+            for (PixelType t : new PixelType[] {PixelType.HALF, PixelType.FLOAT}) {
+                Path f = dir.resolve("prism-" + c + "-" + t + ".exr");
+                ExrWriter.write(f, img, ExrWriteOptions.defaults().compression(c).pixelType(t).dataOrigin(-3, 5)
+                        .attribute("prism.frame", "0042"));
+                files.add(f);
+            }
+        }
+        List<Seen> seen = dump(files, List.of("R", "G", "B", "A", "Z"), 23, 19);
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            String name = f.getFileName().toString();
+            // what Prism itself reads back is what the file holds (exact, see ExrRoundTripTest)
+            assertMatches(seen.get(i).pixels(), ExrReader.readImage(f), 0, "oiiotool reading " + name);
+            boolean half = name.contains("HALF");
+            if (!name.contains("PXR24") || half) {
+                assertMatches(seen.get(i).pixels(), img, half ? 1.0 / 2048 : 0, "against the source " + name);
+            }
+            String compression = name.split("-")[1].toLowerCase();
+            assertThat(seen.get(i).info()).contains("prism.frame: \"0042\"").contains("pixel data origin: x=-3, y=5")
+                    .contains("compression: \"" + compression + "\"");
+        }
+    }
+
+    @Test
+    void prismReadsWhatOiiotoolWrites(@TempDir Path dir) throws Exception {
+        FloatImage img = source(45, 37, 2);
+        Path src = dir.resolve("source.exr");
+        ExrWriter.write(src, img, ExrWriteOptions.lossless(Compression.NONE));
+        // one oiiotool run writes every variant (its start-up is slow)
+        List<List<String>> variants = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(List.of("oiiotool", src.toString()));
+        List<Path> outs = new ArrayList<>();
+        for (String comp : List.of("none", "rle", "zips", "zip", "piz", "pxr24")) {
+            variants.add(List.of("-d", "half", "--scanline", "--compression", comp, "--origin", "+7-11"));
+            variants.add(List.of("-d", "float", "--tile", "16", "16", "--compression", comp, "--origin", "-5+3"));
+        }
+        for (List<String> v : variants) {
+            Path out = dir.resolve("oiio-" + outs.size() + ".exr");
+            cmd.addAll(v);
+            cmd.addAll(List.of("-o", out.toString()));
+            outs.add(out);
+        }
+        run(cmd);
+        for (int i = 0; i < outs.size(); i++) {
+            check(outs.get(i), img, variants.get(i));
+            assertThat(ExrReader.readHeaders(outs.get(i)).get(0).tiled()).isEqualTo(variants.get(i).contains("--tile"));
+        }
+        // a mip-mapped tiled texture: Prism reads level 0
+        Path tex = dir.resolve("oiio-tex.exr");
+        run(List.of("oiiotool", src.toString(), "-d", "float", "--compression", "zip", "-otex", tex.toString()));
+        ExrHeader h = ExrReader.readHeaders(tex).get(0);
+        assertThat(h.tiles().levelMode()).isEqualTo(TileDescription.LevelMode.MIPMAP_LEVELS);
+        check(tex, img, List.of("-d", "float", "mipmap"));
+    }
+
+    private static void check(Path file, FloatImage img, List<String> how) throws IOException {
+        ExrImage exr = ExrReader.read(file);
+        FloatImage back = exr.parts().get(0).image();
+        boolean half = how.contains("half");
+        boolean pxr24Float = how.contains("pxr24") && !half;
+        double rel = half ? 1.0 / 2048 : pxr24Float ? 1.0 / 32768 : 0;
+        FloatImage expected = img;
+        if (half) {
+            expected = img.copy();
+            for (float[] p : expected.planes()) for (int i = 0; i < p.length; i++) p[i] = Half.round(p[i]);
+            rel = 0;
+        }
+        assertMatches(back, expected, rel, "Prism reading oiiotool " + how);
+        int o = how.indexOf("--origin");
+        if (o >= 0) {
+            Matcher m = Pattern.compile("([+-]\\d+)([+-]\\d+)").matcher(how.get(o + 1));
+            assertThat(m.matches()).isTrue();
+            Box2i d = exr.parts().get(0).header().dataWindow();
+            assertThat(d.minX()).isEqualTo(Integer.parseInt(m.group(1)));
+            assertThat(d.minY()).isEqualTo(Integer.parseInt(m.group(2)));
+        }
+        assertThat(exr.parts().get(0).header().compression().name().toLowerCase())
+                .isEqualTo(how.contains("mipmap") ? "zip" : how.get(how.indexOf("--compression") + 1));
+    }
+}
