@@ -1,0 +1,275 @@
+package io.prism.vision.bench;
+
+import io.prism.vision.exr.Compression;
+import io.prism.vision.exr.ExrChannel;
+import io.prism.vision.exr.ExrImage;
+import io.prism.vision.exr.ExrLimits;
+import io.prism.vision.exr.ExrPart;
+import io.prism.vision.exr.ExrReader;
+import io.prism.vision.exr.ExrWriteOptions;
+import io.prism.vision.exr.ExrWriter;
+import io.prism.vision.exr.PixelType;
+import io.prism.vision.image.FloatImage;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code prism bench exr}: decode and encode throughput of Prism's OpenEXR codec per compression, next to
+ * OpenImageIO's oiiotool (OpenEXR's C++ library) on the same files.
+ * <p>
+ * For each input image and compression, Prism encodes the image (all parts' channels, the source's sample type)
+ * into memory and decodes those bytes back, best of {@code --iterations} timed runs after one warm-up. The encoded
+ * file is then given to {@code oiiotool --threads N --runstats -i:now=1 FILE --compression C -o OUT}, whose per-step
+ * times are its decode ({@code -i}) and encode ({@code -o}, includes writing to disk) times, best of
+ * {@code --oiiotool-runs}. Throughput is megabytes (10^6) of uncompressed pixel data per second; "x" columns are
+ * Prism's speed divided by oiiotool's. oiiotool reports times in 10 ms steps, so small files give coarse numbers.
+ */
+@Command(name = "bench-exr", mixinStandardHelpOptions = true,
+        description = "OpenEXR decode/encode MB/s per compression, Prism vs oiiotool, on the same files.")
+public final class ExrBenchmark implements Callable<Integer> {
+    @Parameters(arity = "0..*", description = "EXR files or folders (default: ../shared/testdata/openexr without Damaged/)")
+    List<Path> inputs = new ArrayList<>();
+
+    @Option(names = "--compressions", split = ",", description = "default: ${DEFAULT-VALUE}")
+    List<Compression> compressions = List.of(Compression.NONE, Compression.RLE, Compression.ZIPS, Compression.ZIP,
+            Compression.PIZ, Compression.PXR24);
+
+    @Option(names = "--iterations", description = "timed runs per file and compression (best counts); default ${DEFAULT-VALUE}")
+    int iterations = 3;
+
+    @Option(names = "--oiiotool-runs", description = "oiiotool runs per file and compression (best counts), 0 = skip; default ${DEFAULT-VALUE}")
+    int oiiotoolRuns = 1;
+
+    @Option(names = "--oiiotool-threads", description = "oiiotool --threads (Prism's codec is single-threaded); default ${DEFAULT-VALUE}")
+    int oiiotoolThreads = 1;
+
+    @Option(names = "--per-file", description = "also print one row per file and compression")
+    boolean perFile;
+
+    private final PrintStream out;
+
+    public ExrBenchmark() {
+        this(System.out);
+    }
+
+    ExrBenchmark(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ExrBenchmark()).execute(args));
+    }
+
+    /** Totals of one compression over all files. */
+    static final class Row {
+        final Compression compression;
+        long rawBytes;
+        long fileBytes;
+        double prismDecode;
+        double prismEncode;
+        double oiioDecode;
+        double oiioEncode;
+        int oiioFiles;
+
+        Row(Compression c) {
+            compression = c;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Path> files = findFiles();
+        if (files.isEmpty()) {
+            out.println("no EXR files found; pass files or folders");
+            return 2;
+        }
+        boolean oiio = oiiotoolRuns > 0 && oiiotoolAvailable();
+        out.printf(Locale.ROOT, "OpenEXR codec benchmark: %d files, %d iterations, oiiotool %s%n", files.size(), iterations,
+                oiio ? "--threads " + oiiotoolThreads : "not used" + (oiiotoolRuns > 0 ? " (not installed)" : ""));
+        Path tmp = Files.createTempDirectory("prism-bench-exr");
+        List<Row> rows = new ArrayList<>();
+        try {
+            for (Compression c : compressions) rows.add(new Row(c));
+            warmUp(ExrReader.merge(ExrReader.read(files.get(0))));
+            for (Path f : files) {
+                ExrImage exr = ExrReader.read(f);
+                FloatImage img = ExrReader.merge(exr);
+                PixelType type = sourceType(exr);
+                long raw = (long) img.width() * img.height() * img.channelCount() * type.bytes();
+                for (Row row : rows) {
+                    ExrWriteOptions o = ExrWriteOptions.defaults().compression(row.compression).pixelType(type);
+                    byte[] bytes = null;
+                    double enc = Double.MAX_VALUE;
+                    double dec = Double.MAX_VALUE;
+                    for (int i = 0; i < iterations; i++) {
+                        long t0 = System.nanoTime();
+                        bytes = ExrWriter.encode(img, o);
+                        long t1 = System.nanoTime();
+                        ExrReader.read(bytes, f.toString(), ExrLimits.DEFAULT);
+                        long t2 = System.nanoTime();
+                        enc = Math.min(enc, (t1 - t0) / 1e9);
+                        dec = Math.min(dec, (t2 - t1) / 1e9);
+                    }
+                    row.rawBytes += raw;
+                    row.fileBytes += bytes.length;
+                    row.prismEncode += enc;
+                    row.prismDecode += dec;
+                    double[] oi = null;
+                    if (oiio) {
+                        Path in = tmp.resolve("in-" + row.compression + ".exr");
+                        Files.write(in, bytes);
+                        oi = oiiotoolTimes(in, tmp.resolve("out-" + row.compression + ".exr"), row.compression);
+                        if (oi != null) {
+                            row.oiioDecode += oi[0];
+                            row.oiioEncode += oi[1];
+                            row.oiioFiles++;
+                        }
+                    }
+                    if (perFile) {
+                        out.printf(Locale.ROOT, "  %-40s %-6s %8.1f MB  decode %7.1f MB/s  encode %7.1f MB/s%s%n",
+                                shorten(f), row.compression, raw / 1e6, raw / 1e6 / dec, raw / 1e6 / enc,
+                                oi == null ? "" : String.format(Locale.ROOT, "  oiiotool -i %.2fs -o %.2fs", oi[0], oi[1]));
+                    }
+                }
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(tmp)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        printTable(rows, oiio);
+        return 0;
+    }
+
+    /** Lets the JIT compile every codec before anything is timed. */
+    private void warmUp(FloatImage img) throws IOException {
+        for (int round = 0; round < 3; round++) {
+            for (Compression c : compressions) {
+                byte[] b = ExrWriter.encode(img, ExrWriteOptions.defaults().compression(c));
+                ExrReader.read(b, "warm-up", ExrLimits.DEFAULT);
+            }
+        }
+    }
+
+    private void printTable(List<Row> rows, boolean oiio) {
+        out.println();
+        out.printf(Locale.ROOT, "%-12s %8s %7s | %14s %14s %7s | %14s %14s %7s%n", "compression", "raw MB", "ratio",
+                "Prism dec MB/s", "oiio dec MB/s", "x", "Prism enc MB/s", "oiio enc MB/s", "x");
+        out.println("-".repeat(112));
+        for (Row r : rows) {
+            double mb = r.rawBytes / 1e6;
+            double pd = mb / r.prismDecode;
+            double pe = mb / r.prismEncode;
+            boolean haveOiio = oiio && r.oiioFiles > 0 && r.oiioDecode > 0 && r.oiioEncode > 0;
+            double od = haveOiio ? mb / r.oiioDecode : Double.NaN;
+            double oe = haveOiio ? mb / r.oiioEncode : Double.NaN;
+            out.printf(Locale.ROOT, "%-12s %8.1f %7.2f | %14.1f %14s %7s | %14.1f %14s %7s%n", r.compression, mb,
+                    (double) r.rawBytes / r.fileBytes, pd, fmt(od), ratio(pd, od), pe, fmt(oe), ratio(pe, oe));
+        }
+        out.println();
+        out.println("MB = 10^6 bytes of uncompressed pixel data; ratio = uncompressed / file size; x = Prism / oiiotool.");
+        out.println("Prism: in-memory encode/decode, one thread, best of " + iterations + ". oiiotool: --runstats -i:now=1"
+                + " (decode) and -o (encode incl. disk write), --threads " + oiiotoolThreads + ".");
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String ratio(double a, double b) {
+        return Double.isNaN(b) ? "-" : String.format(Locale.ROOT, "%.2f", a / b);
+    }
+
+    private static String shorten(Path f) {
+        String s = f.toString();
+        return s.length() <= 40 ? s : "..." + s.substring(s.length() - 37);
+    }
+
+    /** HALF when every channel of the source is HALF (all the sample images), else FLOAT. */
+    private static PixelType sourceType(ExrImage exr) {
+        for (ExrPart p : exr.parts()) {
+            for (ExrChannel c : p.header().channels()) {
+                if (c.type() != PixelType.HALF) return PixelType.FLOAT;
+            }
+        }
+        return PixelType.HALF;
+    }
+
+    private List<Path> findFiles() throws IOException {
+        List<Path> roots = new ArrayList<>(inputs);
+        if (roots.isEmpty()) {
+            String shared = System.getProperty("prism.shared.dir", "../shared");
+            roots.add(Path.of(shared, "testdata", "openexr"));
+        }
+        List<Path> files = new ArrayList<>();
+        for (Path r : roots) {
+            if (Files.isDirectory(r)) {
+                try (Stream<Path> s = Files.walk(r)) {
+                    s.filter(p -> p.toString().endsWith(".exr") && !p.toString().contains("/Damaged/")).sorted()
+                            .forEach(files::add);
+                }
+            } else if (Files.isRegularFile(r)) {
+                files.add(r);
+            }
+        }
+        return files;
+    }
+
+    private static boolean oiiotoolAvailable() {
+        try {
+            Process p = new ProcessBuilder("oiiotool", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static final Pattern STEP = Pattern.compile("^\\s*(-i|-o)\\s*:\\s*([0-9.]+)\\s*$");
+
+    /** {decode seconds, encode seconds} from oiiotool's --runstats, best of the runs; null if it failed. */
+    private double[] oiiotoolTimes(Path in, Path out, Compression c) throws IOException, InterruptedException {
+        double dec = Double.MAX_VALUE;
+        double enc = Double.MAX_VALUE;
+        for (int run = 0; run < oiiotoolRuns; run++) {
+            Process p = new ProcessBuilder("oiiotool", "--threads", String.valueOf(oiiotoolThreads), "--runstats",
+                    "-i:now=1", in.toString(), "--compression", c.name().toLowerCase(Locale.ROOT), "-o", out.toString())
+                    .redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) return null;
+            double i = Double.NaN;
+            double o = Double.NaN;
+            for (String line : text.split("\n")) {
+                Matcher m = STEP.matcher(line);
+                if (m.matches()) {
+                    if (m.group(1).equals("-i")) i = Double.parseDouble(m.group(2));
+                    else o = Double.parseDouble(m.group(2));
+                }
+            }
+            if (Double.isNaN(i) || Double.isNaN(o)) return null;
+            dec = Math.min(dec, i);
+            enc = Math.min(enc, o);
+        }
+        return new double[] {dec, enc};
+    }
+}
