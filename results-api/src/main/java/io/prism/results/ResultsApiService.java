@@ -1,0 +1,86 @@
+package io.prism.results;
+
+import io.prism.platform.health.Health;
+import io.prism.platform.outbox.OutboxRelay;
+import io.prism.platform.service.PrismService;
+import io.prism.platform.service.ServiceContext;
+import io.prism.results.http.OpenApiDocument;
+import io.prism.results.http.ResultsApiVerticle;
+import io.prism.results.preview.BeautyPreview;
+import io.prism.results.query.ResultsQueries;
+import io.prism.results.reprocess.Reprocessor;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * results-api as a {@link PrismService}: {@code prism serve results-api} runs it alone, the all-in-one runtime
+ * beside the other services. Deploys {@code PRISM_RESULTS_INSTANCES} HTTP verticles sharing the port and, unless
+ * disabled, an {@link OutboxRelay} that publishes reprocess requests.
+ */
+public final class ResultsApiService implements PrismService {
+    private static final Logger LOG = LoggerFactory.getLogger(ResultsApiService.class);
+    private final ResultsApiConfig override;
+    private final AtomicInteger port = new AtomicInteger(-1);
+    private final List<String> deployments = new ArrayList<>();
+    private ServiceContext context;
+
+    public ResultsApiService() {
+        this(null);
+    }
+
+    /** With a config of its own instead of one read from the context's environment (tests). */
+    public ResultsApiService(ResultsApiConfig config) {
+        this.override = config;
+    }
+
+    @Override
+    public String name() {
+        return "results-api";
+    }
+
+    /** The port the HTTP server listens on once deployed (useful with PRISM_RESULTS_PORT=0). */
+    public int port() {
+        return port.get();
+    }
+
+    @Override
+    public Future<Void> deploy(ServiceContext ctx) {
+        this.context = ctx;
+        ResultsApiConfig config = override != null ? override : ResultsApiConfig.from(ctx.env());
+        if (config.tokens().isEmpty()) {
+            LOG.warn("event=no-api-tokens detail=\"PRISM_TOKENS is empty: every /api/v1 request without public read is refused\"");
+        }
+        ResultsQueries queries = new ResultsQueries(ctx.database().dataSource());
+        Reprocessor reprocessor = new Reprocessor(ctx.database(), queries, config.reprocessMaxFrames());
+        BeautyPreview previews = new BeautyPreview(ctx.blobs(), config.previewMaxPixels(), config.previewCacheEntries());
+        Health health = new Health().check("database", queries::ping);
+        OpenApiDocument openApi = OpenApiDocument.load();
+        Future<String> http = ctx.vertx().deployVerticle(
+                () -> new ResultsApiVerticle(config, queries, reprocessor, ctx.blobs(), previews, health, ctx.meters(), openApi,
+                        p -> port.compareAndSet(-1, p)),
+                new DeploymentOptions().setInstances(config.instances()));
+        Future<String> all = http.onSuccess(deployments::add);
+        if (config.outboxRelay()) {
+            all = all.compose(id -> ctx.vertx().deployVerticle(new OutboxRelay(ctx.database(), ctx.config().kafkaBootstrap(), ctx.meters())))
+                    .onSuccess(deployments::add);
+        }
+        return all.onSuccess(id -> LOG.info("event=service-started service=results-api port={} instances={}", port(), config.instances()))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<Void> undeploy() {
+        if (context == null) return Future.succeededFuture();
+        List<Future<Void>> fs = new ArrayList<>();
+        for (String id : deployments) {
+            fs.add(context.vertx().undeploy(id));
+        }
+        deployments.clear();
+        return Future.all(fs).mapEmpty();
+    }
+}

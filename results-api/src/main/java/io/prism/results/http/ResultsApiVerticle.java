@@ -1,0 +1,495 @@
+package io.prism.results.http;
+
+import io.micrometer.core.instrument.Timer;
+import io.prism.platform.blob.BlobStore;
+import io.prism.platform.contracts.BlobRef;
+import io.prism.platform.health.Health;
+import io.prism.results.ResultsApiConfig;
+import io.prism.results.auth.ApiTokens;
+import io.prism.results.auth.ApiTokens.Principal;
+import io.prism.results.auth.ApiTokens.Scope;
+import io.prism.results.preview.BeautyPreview;
+import io.prism.results.query.Cursor;
+import io.prism.results.query.ResultsQueries;
+import io.prism.results.query.ResultsQueries.ResultBlob;
+import io.prism.results.reprocess.Reprocessor;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The results-api HTTP server: one job, serve. JSON under {@code /api/v1}, images streamed from the blob store,
+ * the OpenAPI document, health + metrics, and the contact sheet under {@code /ui/}. Database work runs on worker
+ * threads; the event loop only routes and writes. Several instances may share the port (one per event loop).
+ */
+public final class ResultsApiVerticle extends AbstractVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(ResultsApiVerticle.class);
+    public static final String API = "/api/v1";
+    private static final String PRINCIPAL = "prism.principal";
+
+    private final ResultsApiConfig config;
+    private final ResultsQueries queries;
+    private final Reprocessor reprocessor;
+    private final BlobStore blobs;
+    private final BeautyPreview previews;
+    private final Health health;
+    private final PrometheusMeterRegistry meters;
+    private final OpenApiDocument openApi;
+    private final Consumer<Integer> onListening;
+    private BlobResponses blobResponses;
+    private HttpServer server;
+
+    public ResultsApiVerticle(ResultsApiConfig config, ResultsQueries queries, Reprocessor reprocessor, BlobStore blobs,
+                              BeautyPreview previews, Health health, PrometheusMeterRegistry meters, OpenApiDocument openApi,
+                              Consumer<Integer> onListening) {
+        this.config = config;
+        this.queries = queries;
+        this.reprocessor = reprocessor;
+        this.blobs = blobs;
+        this.previews = previews;
+        this.health = health;
+        this.meters = meters;
+        this.openApi = openApi;
+        this.onListening = onListening;
+    }
+
+    @Override
+    public void start(Promise<Void> startPromise) {
+        blobResponses = new BlobResponses(vertx, blobs);
+        Router router = router();
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
+        server.requestHandler(router).listen().onSuccess(s -> {
+            LOG.info("event=results-api-listening host={} port={}", config.host(), s.actualPort());
+            onListening.accept(s.actualPort());
+            startPromise.complete();
+        }).onFailure(startPromise::fail);
+    }
+
+    /** Every route; {@code OpenApiDocumentTest} checks each API route appears in openapi.yaml. */
+    public Router router() {
+        Router r = Router.router(vertx);
+        r.route().handler(this::timed);
+        health.mount(r, meters);
+        r.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml").end(openApi.yaml()));
+        r.get("/openapi.json").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(openApi.json()));
+        r.get("/").handler(ctx -> ctx.redirect("/ui/"));
+        r.route("/ui/*").handler(StaticHandler.create("webroot").setCachingEnabled(false).setIndexPage("index.html"));
+
+        r.route(API + "/*").handler(this::authenticate);
+        get(r, "/jobs", Scope.READ, this::listJobs);
+        get(r, "/jobs/:jobId", Scope.READ, this::getJob);
+        get(r, "/jobs/:jobId/frames", Scope.READ, this::listFrames);
+        get(r, "/jobs/:jobId/frames/:frameNumber", Scope.READ, this::framesByNumber);
+        post(r, "/jobs/:jobId/reprocess", this::reprocessJob);
+        get(r, "/frames/:frameId", Scope.READ, this::getFrame);
+        get(r, "/frames/:frameId/source", Scope.READ, this::frameSource);
+        get(r, "/frames/:frameId/preview.png", Scope.READ, this::framePreview);
+        post(r, "/frames/:frameId/reprocess", this::reprocessFrame);
+        get(r, "/results/:resultId/image", Scope.READ, this::resultImage);
+        get(r, "/results/:resultId/uncertainty", Scope.READ, this::resultUncertainty);
+        get(r, "/models", Scope.READ, this::listModelTasks);
+        get(r, "/models/:task", Scope.READ, this::listModelVersions);
+        get(r, "/models/:task/versions/:version", Scope.READ, this::getModelVersion);
+        get(r, "/training-runs", Scope.READ, this::listTrainingRuns);
+        get(r, "/training-runs/:runId", Scope.READ, this::getTrainingRun);
+
+        r.route().failureHandler(this::failure);
+        r.errorHandler(404, ctx -> Problem.send(ctx, 404, "Not Found", "no resource at " + ctx.request().path(), Map.of()));
+        r.errorHandler(405, ctx -> Problem.send(ctx, 405, "Method Not Allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), Map.of()));
+        r.errorHandler(413, ctx -> Problem.send(ctx, 413, "Content Too Large", "request body too large", Map.of()));
+        return r;
+    }
+
+    private void get(Router r, String path, Scope scope, Handler<RoutingContext> h) {
+        for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
+            Route route = r.route(m, API + path).handler(ctx -> requireScope(ctx, scope, h));
+            route.setName(API + path);
+        }
+    }
+
+    private void post(Router r, String path, Handler<RoutingContext> h) {
+        r.post(API + path).handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(ctx -> requireScope(ctx, Scope.ADMIN, h))
+                .setName(API + path);
+    }
+
+    // ---------------------------------------------------------------- cross-cutting
+
+    private void timed(RoutingContext ctx) {
+        long start = System.nanoTime();
+        ctx.addEndHandler(v -> {
+            String route = ctx.currentRoute() != null && ctx.currentRoute().getName() != null ? ctx.currentRoute().getName() : "other";
+            Timer.builder("prism_results_http_requests")
+                    .tag("route", route)
+                    .tag("method", ctx.request().method().name())
+                    .tag("status", Integer.toString(ctx.response().getStatusCode()))
+                    .publishPercentileHistogram()
+                    .register(meters)
+                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        });
+        ctx.next();
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        String header = ctx.request().getHeader("authorization");
+        if (header != null) {
+            String secret = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+            Optional<Principal> p = secret == null ? Optional.empty() : config.tokens().authenticate(secret);
+            if (p.isEmpty()) {
+                refuse(ctx, 401, secret == null ? "Authorization header is not 'Bearer <token>'" : "unknown API token");
+                return;
+            }
+            ctx.put(PRINCIPAL, p.get());
+        }
+        ctx.next();
+    }
+
+    private void requireScope(RoutingContext ctx, Scope scope, Handler<RoutingContext> h) {
+        Principal p = ctx.get(PRINCIPAL);
+        if (p == null) {
+            if (scope == Scope.READ && config.publicRead()) {
+                h.handle(ctx);
+                return;
+            }
+            refuse(ctx, 401, "an API token is required (Authorization: Bearer <token>)");
+            return;
+        }
+        if (!p.has(scope)) {
+            refuse(ctx, 403, "token '" + p.name() + "' lacks the '" + scope.name().toLowerCase() + "' scope");
+            return;
+        }
+        h.handle(ctx);
+    }
+
+    private void refuse(RoutingContext ctx, int status, String reason) {
+        LOG.warn("event=request-refused status={} method={} path={} remote={} reason=\"{}\"", status, ctx.request().method(),
+                ctx.request().path(), ctx.request().remoteAddress(), reason);
+        Problem.send(ctx, status, status == 401 ? "Unauthorized" : "Forbidden", reason, Map.of());
+    }
+
+    private void failure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        ApiException api = apiCause(t);
+        if (api != null) {
+            Problem.send(ctx, api);
+        } else if (t == null) {
+            int s = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+            Problem.send(ctx, s, s == 413 ? "Content Too Large" : "Error", "request failed with status " + s, Map.of());
+        } else {
+            LOG.error("event=request-failed method={} path={}", ctx.request().method(), ctx.request().path(), t);
+            Problem.send(ctx, 500, "Internal Server Error", "the request failed on the server; see the results-api log", Map.of());
+        }
+    }
+
+    private static ApiException apiCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ApiException a) return a;
+        }
+        return null;
+    }
+
+    /** Runs blocking work off the event loop and answers its result as JSON. */
+    private void json(RoutingContext ctx, int status, Callable<Object> work) {
+        vertx.executeBlocking(work, false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            Object v = ar.result();
+            String body = v instanceof JsonObject o ? o.encode() : v instanceof JsonArray a ? a.encode() : String.valueOf(v);
+            ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
+        });
+    }
+
+    // ---------------------------------------------------------------- jobs and frames
+
+    private void listJobs(RoutingContext ctx) {
+        var f = new ResultsQueries.JobFilter(
+                param(ctx, "show"), param(ctx, "shot"),
+                oneOf(ctx, "status", ResultsQueries.JOB_STATUSES),
+                instant(ctx, "createdFrom"), instant(ctx, "createdTo"),
+                param(ctx, "cursor") == null ? null : Cursor.job(param(ctx, "cursor")),
+                limit(ctx));
+        json(ctx, 200, () -> queries.jobs(f));
+    }
+
+    private void getJob(RoutingContext ctx) {
+        String id = ctx.pathParam("jobId");
+        json(ctx, 200, () -> queries.job(id).orElseThrow(() -> ApiException.notFound("no job '" + id + "'")));
+    }
+
+    private void listFrames(RoutingContext ctx) {
+        String jobId = ctx.pathParam("jobId");
+        Integer from = integer(ctx, "fromFrame");
+        Integer to = integer(ctx, "toFrame");
+        if (from != null && to != null && from > to) {
+            throw ApiException.unprocessable("fromFrame " + from + " is after toFrame " + to);
+        }
+        var f = new ResultsQueries.FrameFilter(jobId, oneOf(ctx, "status", ResultsQueries.FRAME_STATUSES), param(ctx, "layer"),
+                from, to, param(ctx, "cursor") == null ? null : Cursor.frame(param(ctx, "cursor")), limit(ctx),
+                !"false".equals(param(ctx, "results")));
+        json(ctx, 200, () -> {
+            JsonObject page = queries.frames(f);
+            if (page.getJsonArray("items").isEmpty() && f.after() == null && !queries.jobExists(jobId)) {
+                throw ApiException.notFound("no job '" + jobId + "'");
+            }
+            return page.put("jobId", jobId);
+        });
+    }
+
+    private void framesByNumber(RoutingContext ctx) {
+        String jobId = ctx.pathParam("jobId");
+        int n = pathInt(ctx, "frameNumber");
+        String layer = param(ctx, "layer");
+        json(ctx, 200, () -> {
+            var frames = queries.framesByNumber(jobId, n, layer);
+            if (frames.isEmpty()) {
+                throw ApiException.notFound("job '" + jobId + "' has no frame " + n + (layer == null ? "" : " in layer '" + layer + "'"));
+            }
+            return new JsonObject().put("jobId", jobId).put("frameNumber", n).put("frames", new JsonArray(new java.util.ArrayList<>(frames)));
+        });
+    }
+
+    private void getFrame(RoutingContext ctx) {
+        UUID id = uuid(ctx, "frameId");
+        json(ctx, 200, () -> queries.frame(id).orElseThrow(() -> ApiException.notFound("no frame " + id)));
+    }
+
+    // ---------------------------------------------------------------- images
+
+    private void frameSource(RoutingContext ctx) {
+        UUID id = uuid(ctx, "frameId");
+        blob(ctx, () -> queries.frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), null, null);
+    }
+
+    private void framePreview(RoutingContext ctx) {
+        UUID id = uuid(ctx, "frameId");
+        Integer size = integer(ctx, "size");
+        if (size != null && (size < 16 || size > 8192)) {
+            throw ApiException.badParameter("size", "size must be between 16 and 8192 pixels");
+        }
+        int maxSide = size == null ? 0 : size;
+        vertx.<BlobRef>executeBlocking(() -> queries.frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), false)
+                .onFailure(ctx::fail)
+                .onSuccess(source -> {
+                    String etag = "\"" + BeautyPreview.etagOf(source, maxSide) + "\"";
+                    ctx.response().putHeader("etag", etag).putHeader("cache-control", "private, max-age=31536000, immutable");
+                    if (BlobResponses.matches(ctx.request().getHeader("if-none-match"), etag)) {
+                        ctx.response().setStatusCode(304).end();
+                        return;
+                    }
+                    vertx.executeBlocking(() -> previews.render(source, maxSide), false).onComplete(ar -> {
+                        if (ar.failed()) {
+                            ctx.response().headers().remove("etag").remove("cache-control");
+                            ctx.fail(ar.cause());
+                            return;
+                        }
+                        ctx.response().putHeader("content-type", "image/png");
+                        if (ctx.request().method() == HttpMethod.HEAD) {
+                            ctx.response().putHeader("content-length", Integer.toString(ar.result().length)).end();
+                        } else {
+                            ctx.response().end(Buffer.buffer(ar.result()));
+                        }
+                    });
+                });
+    }
+
+    private void resultImage(RoutingContext ctx) {
+        UUID id = uuid(ctx, "resultId");
+        String format = Optional.ofNullable(param(ctx, "format")).orElse("exr");
+        ResultBlob which = switch (format) {
+            case "exr" -> ResultBlob.IMAGE;
+            case "png" -> ResultBlob.PREVIEW;
+            default -> throw ApiException.badParameter("format", "format must be 'exr' (the result image) or 'png' (its preview)");
+        };
+        String contentType = which == ResultBlob.PREVIEW ? "image/png" : null;
+        blob(ctx, () -> resultRef(id, which), contentType, "result-" + id + (which == ResultBlob.PREVIEW ? ".png" : ".exr"));
+    }
+
+    private void resultUncertainty(RoutingContext ctx) {
+        UUID id = uuid(ctx, "resultId");
+        blob(ctx, () -> {
+            BlobRef ref = resultRef(id, ResultBlob.UNCERTAINTY);
+            // The row holds digest and size; the store knows the media type it was written with.
+            String type = blobs.find(ref.sha256()).map(BlobRef::mediaType).orElse("application/octet-stream");
+            return new BlobRef(ref.uri(), ref.sha256(), ref.size(), type, null, null, null);
+        }, null, null);
+    }
+
+    private BlobRef resultRef(UUID id, ResultBlob which) {
+        return queries.resultBlob(id, which)
+                .orElseThrow(() -> ApiException.notFound("no result " + id))
+                .orElseThrow(() -> ApiException.notFound("result " + id + " has no " + which.name().toLowerCase() + " image"));
+    }
+
+    private void blob(RoutingContext ctx, Callable<BlobRef> ref, String contentType, String name) {
+        vertx.executeBlocking(ref, false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+            } else {
+                blobResponses.send(ctx, ar.result(), contentType, name);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- models and training
+
+    private void listModelTasks(RoutingContext ctx) {
+        json(ctx, 200, () -> new JsonObject().put("items", new JsonArray(new java.util.ArrayList<>(queries.modelTasks()))));
+    }
+
+    private void listModelVersions(RoutingContext ctx) {
+        String task = ctx.pathParam("task");
+        json(ctx, 200, () -> {
+            var versions = queries.modelVersions(task);
+            if (versions.isEmpty()) throw ApiException.notFound("no model versions for task '" + task + "'");
+            return new JsonObject().put("task", task).put("items", new JsonArray(new java.util.ArrayList<>(versions)));
+        });
+    }
+
+    private void getModelVersion(RoutingContext ctx) {
+        String task = ctx.pathParam("task");
+        int version = pathInt(ctx, "version");
+        json(ctx, 200, () -> queries.modelVersion(task, version)
+                .orElseThrow(() -> ApiException.notFound("no model version " + task + " v" + version)));
+    }
+
+    private void listTrainingRuns(RoutingContext ctx) {
+        String task = param(ctx, "task");
+        String status = oneOf(ctx, "status", ResultsQueries.RUN_STATUSES);
+        int limit = limit(ctx);
+        json(ctx, 200, () -> new JsonObject().put("items", new JsonArray(new java.util.ArrayList<>(queries.trainingRuns(task, status, limit)))));
+    }
+
+    private void getTrainingRun(RoutingContext ctx) {
+        UUID id = uuid(ctx, "runId");
+        json(ctx, 200, () -> queries.trainingRun(id).orElseThrow(() -> ApiException.notFound("no training run " + id)));
+    }
+
+    // ---------------------------------------------------------------- reprocessing (admin)
+
+    private void reprocessJob(RoutingContext ctx) {
+        String jobId = ctx.pathParam("jobId");
+        JsonObject body = body(ctx);
+        String layer = body.getValue("layer") instanceof String s ? s : null;
+        Integer from = bodyInt(body, "fromFrame");
+        Integer to = bodyInt(body, "toFrame");
+        Principal who = ctx.get(PRINCIPAL);
+        json(ctx, 202, () -> reprocessor.reprocessJob(jobId, reprocessor.models(body), layer, from, to, who.name()).put("jobId", jobId));
+    }
+
+    private void reprocessFrame(RoutingContext ctx) {
+        UUID id = uuid(ctx, "frameId");
+        JsonObject body = body(ctx);
+        Principal who = ctx.get(PRINCIPAL);
+        json(ctx, 202, () -> reprocessor.reprocessFrame(id, reprocessor.models(body), who.name()));
+    }
+
+    private static JsonObject body(RoutingContext ctx) {
+        String ct = ctx.request().getHeader("content-type");
+        if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
+            throw new ApiException(415, "Unsupported Media Type", "send the request body as application/json", Map.of());
+        }
+        try {
+            Object v = ctx.body().asJsonObject();
+            if (v == null) throw ApiException.badRequest("request body is empty; expected a JSON object");
+            return (JsonObject) v;
+        } catch (DecodeException | ClassCastException e) {
+            throw ApiException.badRequest("request body is not a JSON object: " + e.getMessage());
+        }
+    }
+
+    private static Integer bodyInt(JsonObject body, String name) {
+        Object v = body.getValue(name);
+        if (v == null) return null;
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return n.intValue();
+        throw ApiException.unprocessable("'" + name + "' must be an integer frame number, got " + v);
+    }
+
+    // ---------------------------------------------------------------- parameters
+
+    private static String param(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    private static String oneOf(RoutingContext ctx, String name, List<String> allowed) {
+        String v = param(ctx, name);
+        if (v != null && !allowed.contains(v)) {
+            throw ApiException.badParameter(name, name + " must be one of " + allowed + ", got '" + v + "'");
+        }
+        return v;
+    }
+
+    private static Integer integer(RoutingContext ctx, String name) {
+        String v = param(ctx, name);
+        if (v == null) return null;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badParameter(name, name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static int pathInt(RoutingContext ctx, String name) {
+        try {
+            return Integer.parseInt(ctx.pathParam(name));
+        } catch (NumberFormatException e) {
+            throw ApiException.notFound(name + " '" + ctx.pathParam(name) + "' is not a number");
+        }
+    }
+
+    private static Instant instant(RoutingContext ctx, String name) {
+        String v = param(ctx, name);
+        if (v == null) return null;
+        try {
+            return Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            throw ApiException.badParameter(name, name + " must be an ISO-8601 instant like 2026-01-31T12:00:00Z, got '" + v + "'");
+        }
+    }
+
+    private static UUID uuid(RoutingContext ctx, String name) {
+        try {
+            return UUID.fromString(ctx.pathParam(name));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound("'" + ctx.pathParam(name) + "' is not a " + name.replace("Id", "") + " id");
+        }
+    }
+
+    private int limit(RoutingContext ctx) {
+        Integer l = integer(ctx, "limit");
+        if (l == null) return config.pageSize();
+        if (l < 1 || l > config.maxPageSize()) {
+            throw ApiException.badParameter("limit", "limit must be between 1 and " + config.maxPageSize());
+        }
+        return l;
+    }
+
+    @Override
+    public void stop() {
+        // the HTTP server closes with the verticle
+    }
+}

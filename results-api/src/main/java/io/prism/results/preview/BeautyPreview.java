@@ -1,0 +1,145 @@
+package io.prism.results.preview;
+
+import io.prism.platform.blob.BlobStore;
+import io.prism.platform.contracts.BlobRef;
+import io.prism.results.http.ApiException;
+import io.prism.vision.ImageFormatException;
+import io.prism.vision.image.FloatImage;
+import io.prism.vision.image.ImageFiles;
+import io.prism.vision.image.ImageFormat;
+import io.prism.vision.image.RasterOptions;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A browser-viewable PNG of a source (beauty) frame, made on the fly: linear EXR beauty is sRGB-encoded (the
+ * IEC 61966-2-1 transfer function, as the worker does before inference), PNG/TIFF/JPEG sources are taken as
+ * display-referred already. Optionally box-filtered down so its longer side is at most {@code maxSide} pixels
+ * (contact-sheet thumbnails). Recently made previews are kept in a small LRU cache keyed by source digest and size.
+ */
+public final class BeautyPreview {
+    private final BlobStore blobs;
+    private final long maxPixels;
+    private final Map<String, byte[]> cache;
+
+    public BeautyPreview(BlobStore blobs, long maxPixels, int cacheEntries) {
+        this.blobs = blobs;
+        this.maxPixels = maxPixels;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+                return size() > cacheEntries;
+            }
+        };
+    }
+
+    /** The cache key and ETag body of a preview of this source at this size. */
+    public static String etagOf(BlobRef source, int maxSide) {
+        return source.sha256() + "-png" + (maxSide > 0 ? "-" + maxSide : "");
+    }
+
+    /** PNG bytes (blocking: reads and verifies the source blob). */
+    public byte[] render(BlobRef source, int maxSide) throws IOException {
+        String key = etagOf(source, maxSide);
+        synchronized (cache) {
+            byte[] hit = cache.get(key);
+            if (hit != null) return hit;
+        }
+        if (source.width() != null && source.height() != null && (long) source.width() * source.height() > maxPixels) {
+            throw ApiException.unprocessable("source frame is " + source.width() + "x" + source.height()
+                    + ", larger than the preview limit of " + maxPixels + " pixels (PRISM_RESULTS_PREVIEW_MAX_PIXELS)");
+        }
+        byte[] bytes = blobs.read(source);
+        FloatImage image;
+        try {
+            image = ImageFiles.read(bytes, source.sha256());
+        } catch (ImageFormatException e) {
+            throw ApiException.unprocessable("source frame cannot be decoded for a preview: " + e.getMessage());
+        }
+        if ((long) image.width() * image.height() > maxPixels) {
+            throw ApiException.unprocessable("source frame is " + image.width() + "x" + image.height()
+                    + ", larger than the preview limit of " + maxPixels + " pixels");
+        }
+        FloatImage display = display(image, isLinear(bytes));
+        if (maxSide > 0) {
+            display = shrink(display, maxSide);
+        }
+        byte[] png = ImageFiles.encode(display, ImageFormat.PNG, RasterOptions.DEFAULT);
+        synchronized (cache) {
+            cache.put(key, png);
+        }
+        return png;
+    }
+
+    /** OpenEXR holds scene-linear light; the raster formats hold display (sRGB-encoded) values. */
+    private static boolean isLinear(byte[] bytes) {
+        return bytes.length >= 4 && (bytes[0] & 0xff) == 0x76 && (bytes[1] & 0xff) == 0x2f && (bytes[2] & 0xff) == 0x31 && (bytes[3] & 0xff) == 0x01;
+    }
+
+    /** R,G,B[,A] (or Y[,A]) ready for an 8-bit PNG: colour channels sRGB-encoded when linear, alpha untouched. */
+    static FloatImage display(FloatImage image, boolean linear) {
+        List<String> names;
+        if (image.has("R") && image.has("G") && image.has("B")) {
+            names = image.has("A") ? List.of("R", "G", "B", "A") : List.of("R", "G", "B");
+        } else if (image.has("Y")) {
+            names = image.has("A") ? List.of("Y", "A") : List.of("Y");
+        } else {
+            names = image.channels().subList(0, Math.min(3, image.channelCount()));
+        }
+        int n = image.width() * image.height();
+        float[][] planes = new float[names.size()][];
+        for (int c = 0; c < names.size(); c++) {
+            float[] src = image.plane(names.get(c));
+            if (!linear || names.get(c).equals("A")) {
+                planes[c] = src;
+                continue;
+            }
+            float[] dst = new float[n];
+            for (int i = 0; i < n; i++) {
+                dst[i] = srgbEncode(src[i]);
+            }
+            planes[c] = dst;
+        }
+        return new FloatImage(image.width(), image.height(), names, planes);
+    }
+
+    /**
+     * The sRGB transfer function (IEC 61966-2-1) for linear values clamped to [0, 1].
+     * Kept here until vision's colour package has it; then this delegates there.
+     */
+    static float srgbEncode(float linear) {
+        if (!(linear > 0f)) return 0f;
+        if (linear >= 1f) return 1f;
+        return linear <= 0.0031308f ? 12.92f * linear : (float) (1.055 * Math.pow(linear, 1 / 2.4) - 0.055);
+    }
+
+    /** Box-filters the image down by the smallest integer factor that brings its longer side to at most maxSide. */
+    static FloatImage shrink(FloatImage image, int maxSide) {
+        int longer = Math.max(image.width(), image.height());
+        int f = (longer + maxSide - 1) / maxSide;
+        if (f <= 1) return image;
+        int w = Math.max(1, image.width() / f);
+        int h = Math.max(1, image.height() / f);
+        float[][] planes = new float[image.channelCount()][w * h];
+        float norm = 1f / (f * f);
+        for (int c = 0; c < image.channelCount(); c++) {
+            float[] src = image.planes()[c];
+            float[] dst = planes[c];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    float sum = 0;
+                    for (int dy = 0; dy < f; dy++) {
+                        int row = (y * f + dy) * image.width() + x * f;
+                        for (int dx = 0; dx < f; dx++) {
+                            sum += src[row + dx];
+                        }
+                    }
+                    dst[y * w + x] = sum * norm;
+                }
+            }
+        }
+        return new FloatImage(w, h, image.channels(), planes);
+    }
+}
