@@ -6,7 +6,7 @@ import io.prism.platform.service.PrismService;
 import io.prism.platform.service.ServiceContext;
 import io.prism.results.http.OpenApiDocument;
 import io.prism.results.http.ResultsApiVerticle;
-import io.prism.results.preview.BeautyPreview;
+import io.prism.results.preview.PngPreviews;
 import io.prism.results.query.ResultsQueries;
 import io.prism.results.reprocess.Reprocessor;
 import io.vertx.core.DeploymentOptions;
@@ -55,9 +55,9 @@ public final class ResultsApiService implements PrismService {
         if (config.tokens().isEmpty()) {
             LOG.warn("event=no-api-tokens detail=\"PRISM_TOKENS is empty: every /api/v1 request without public read is refused\"");
         }
-        ResultsQueries queries = new ResultsQueries(ctx.database().dataSource());
+        ResultsQueries queries = new ResultsQueries(plainDataSource(ctx.database()));
         Reprocessor reprocessor = new Reprocessor(ctx.database(), queries, config.reprocessMaxFrames());
-        BeautyPreview previews = new BeautyPreview(ctx.blobs(), config.previewMaxPixels(), config.previewCacheEntries());
+        PngPreviews previews = new PngPreviews(ctx.blobs(), config.previewMaxPixels(), config.previewCacheEntries());
         Health health = new Health().check("database", queries::ping);
         OpenApiDocument openApi = OpenApiDocument.load();
         Future<String> http = ctx.vertx().deployVerticle(
@@ -71,6 +71,15 @@ public final class ResultsApiService implements PrismService {
         }
         return all.onSuccess(id -> LOG.info("event=service-started service=results-api port={} instances={}", port(), config.instances()))
                 .mapEmpty();
+    }
+
+    /**
+     * The pool itself, not Micronaut's transaction-bound proxy (which insists on a surrounding transaction):
+     * results-api's reads take a pooled connection each; its writes go through {@code Database.inTransaction}.
+     */
+    public static javax.sql.DataSource plainDataSource(io.prism.platform.db.Database db) {
+        javax.sql.DataSource ds = db.dataSource();
+        return db.context().findBean(io.micronaut.jdbc.DataSourceResolver.class).map(r -> r.resolve(ds)).orElse(ds);
     }
 
     @Override

@@ -8,7 +8,7 @@ import io.prism.results.ResultsApiConfig;
 import io.prism.results.auth.ApiTokens;
 import io.prism.results.auth.ApiTokens.Principal;
 import io.prism.results.auth.ApiTokens.Scope;
-import io.prism.results.preview.BeautyPreview;
+import io.prism.results.preview.PngPreviews;
 import io.prism.results.query.Cursor;
 import io.prism.results.query.ResultsQueries;
 import io.prism.results.query.ResultsQueries.ResultBlob;
@@ -54,7 +54,7 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     private final ResultsQueries queries;
     private final Reprocessor reprocessor;
     private final BlobStore blobs;
-    private final BeautyPreview previews;
+    private final PngPreviews previews;
     private final Health health;
     private final PrometheusMeterRegistry meters;
     private final OpenApiDocument openApi;
@@ -63,7 +63,7 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     private HttpServer server;
 
     public ResultsApiVerticle(ResultsApiConfig config, ResultsQueries queries, Reprocessor reprocessor, BlobStore blobs,
-                              BeautyPreview previews, Health health, PrometheusMeterRegistry meters, OpenApiDocument openApi,
+                              PngPreviews previews, Health health, PrometheusMeterRegistry meters, OpenApiDocument openApi,
                               Consumer<Integer> onListening) {
         this.config = config;
         this.queries = queries;
@@ -286,34 +286,40 @@ public final class ResultsApiVerticle extends AbstractVerticle {
 
     private void framePreview(RoutingContext ctx) {
         UUID id = uuid(ctx, "frameId");
+        int maxSide = previewSize(ctx);
+        vertx.<BlobRef>executeBlocking(() -> queries.frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), false)
+                .onFailure(ctx::fail)
+                .onSuccess(source -> sendPreview(ctx, source, PngPreviews.Kind.BEAUTY, maxSide));
+    }
+
+    private static int previewSize(RoutingContext ctx) {
         Integer size = integer(ctx, "size");
         if (size != null && (size < 16 || size > 8192)) {
             throw ApiException.badParameter("size", "size must be between 16 and 8192 pixels");
         }
-        int maxSide = size == null ? 0 : size;
-        vertx.<BlobRef>executeBlocking(() -> queries.frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), false)
-                .onFailure(ctx::fail)
-                .onSuccess(source -> {
-                    String etag = "\"" + BeautyPreview.etagOf(source, maxSide) + "\"";
-                    ctx.response().putHeader("etag", etag).putHeader("cache-control", "private, max-age=31536000, immutable");
-                    if (BlobResponses.matches(ctx.request().getHeader("if-none-match"), etag)) {
-                        ctx.response().setStatusCode(304).end();
-                        return;
-                    }
-                    vertx.executeBlocking(() -> previews.render(source, maxSide), false).onComplete(ar -> {
-                        if (ar.failed()) {
-                            ctx.response().headers().remove("etag").remove("cache-control");
-                            ctx.fail(ar.cause());
-                            return;
-                        }
-                        ctx.response().putHeader("content-type", "image/png");
-                        if (ctx.request().method() == HttpMethod.HEAD) {
-                            ctx.response().putHeader("content-length", Integer.toString(ar.result().length)).end();
-                        } else {
-                            ctx.response().end(Buffer.buffer(ar.result()));
-                        }
-                    });
-                });
+        return size == null ? 0 : size;
+    }
+
+    /** A PNG made on the fly; its ETag names the source digest, the kind and the size. */
+    private void sendPreview(RoutingContext ctx, BlobRef source, PngPreviews.Kind kind, int maxSide) {
+        String etag = "\"" + PngPreviews.etagOf(source, kind, maxSide) + "\"";
+        if (BlobResponses.matches(ctx.request().getHeader("if-none-match"), etag)) {
+            ctx.response().putHeader("etag", etag).setStatusCode(304).end();
+            return;
+        }
+        vertx.executeBlocking(() -> previews.render(source, kind, maxSide), false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            ctx.response().putHeader("etag", etag).putHeader("cache-control", "private, max-age=31536000, immutable")
+                    .putHeader("content-type", "image/png");
+            if (ctx.request().method() == HttpMethod.HEAD) {
+                ctx.response().putHeader("content-length", Integer.toString(ar.result().length)).end();
+            } else {
+                ctx.response().end(Buffer.buffer(ar.result()));
+            }
+        });
     }
 
     private void resultImage(RoutingContext ctx) {
@@ -330,12 +336,23 @@ public final class ResultsApiVerticle extends AbstractVerticle {
 
     private void resultUncertainty(RoutingContext ctx) {
         UUID id = uuid(ctx, "resultId");
-        blob(ctx, () -> {
+        String format = param(ctx, "format");
+        if (format != null && !format.equals("png")) {
+            throw ApiException.badParameter("format", "format may only be 'png' (a normalised preview); leave it out for the map as stored");
+        }
+        int maxSide = previewSize(ctx);
+        vertx.executeBlocking(() -> {
             BlobRef ref = resultRef(id, ResultBlob.UNCERTAINTY);
             // The row holds digest and size; the store knows the media type it was written with.
             String type = blobs.find(ref.sha256()).map(BlobRef::mediaType).orElse("application/octet-stream");
             return new BlobRef(ref.uri(), ref.sha256(), ref.size(), type, null, null, null);
-        }, null, null);
+        }, false).onFailure(ctx::fail).onSuccess(ref -> {
+            if (format != null && !(ref.mediaType().equals("image/png") && maxSide == 0)) {
+                sendPreview(ctx, ref, PngPreviews.Kind.DATA, maxSide);
+            } else {
+                blobResponses.send(ctx, ref, null, null);
+            }
+        });
     }
 
     private BlobRef resultRef(UUID id, ResultBlob which) {

@@ -14,17 +14,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A browser-viewable PNG of a source (beauty) frame, made on the fly: linear EXR beauty is sRGB-encoded (the
- * IEC 61966-2-1 transfer function, as the worker does before inference), PNG/TIFF/JPEG sources are taken as
- * display-referred already. Optionally box-filtered down so its longer side is at most {@code maxSide} pixels
- * (contact-sheet thumbnails). Recently made previews are kept in a small LRU cache keyed by source digest and size.
+ * Browser-viewable PNGs made on the fly from stored images:
+ * <ul>
+ * <li>{@link Kind#BEAUTY} a source frame: linear EXR beauty is sRGB-encoded (the IEC 61966-2-1 transfer function,
+ *     as the worker does before inference); PNG/TIFF/JPEG sources are display-referred already.</li>
+ * <li>{@link Kind#DATA} a data image such as an uncertainty map: the first channel, scaled so its largest finite
+ *     value is white (the scale is data, not light: no transfer function).</li>
+ * </ul>
+ * Optionally box-filtered down so the longer side is at most {@code maxSide} pixels (contact-sheet thumbnails).
+ * Recently made previews are kept in a small LRU cache keyed by digest, kind and size.
  */
-public final class BeautyPreview {
+public final class PngPreviews {
     private final BlobStore blobs;
     private final long maxPixels;
     private final Map<String, byte[]> cache;
 
-    public BeautyPreview(BlobStore blobs, long maxPixels, int cacheEntries) {
+    public PngPreviews(BlobStore blobs, long maxPixels, int cacheEntries) {
         this.blobs = blobs;
         this.maxPixels = maxPixels;
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
@@ -35,14 +40,16 @@ public final class BeautyPreview {
         };
     }
 
-    /** The cache key and ETag body of a preview of this source at this size. */
-    public static String etagOf(BlobRef source, int maxSide) {
-        return source.sha256() + "-png" + (maxSide > 0 ? "-" + maxSide : "");
+    public enum Kind { BEAUTY, DATA }
+
+    /** The cache key and ETag body of a preview of this image at this size. */
+    public static String etagOf(BlobRef source, Kind kind, int maxSide) {
+        return source.sha256() + "-" + kind.name().toLowerCase() + "-png" + (maxSide > 0 ? "-" + maxSide : "");
     }
 
-    /** PNG bytes (blocking: reads and verifies the source blob). */
-    public byte[] render(BlobRef source, int maxSide) throws IOException {
-        String key = etagOf(source, maxSide);
+    /** PNG bytes (blocking: reads and verifies the blob). */
+    public byte[] render(BlobRef source, Kind kind, int maxSide) throws IOException {
+        String key = etagOf(source, kind, maxSide);
         synchronized (cache) {
             byte[] hit = cache.get(key);
             if (hit != null) return hit;
@@ -62,7 +69,7 @@ public final class BeautyPreview {
             throw ApiException.unprocessable("source frame is " + image.width() + "x" + image.height()
                     + ", larger than the preview limit of " + maxPixels + " pixels");
         }
-        FloatImage display = display(image, isLinear(bytes));
+        FloatImage display = kind == Kind.BEAUTY ? display(image, isLinear(bytes)) : normalised(image);
         if (maxSide > 0) {
             display = shrink(display, maxSide);
         }
@@ -103,6 +110,22 @@ public final class BeautyPreview {
             planes[c] = dst;
         }
         return new FloatImage(image.width(), image.height(), names, planes);
+    }
+
+    /** The first channel as grey, divided by its largest finite value (NaN and negatives become black). */
+    static FloatImage normalised(FloatImage image) {
+        float[] src = image.planes()[0];
+        float max = 0f;
+        for (float v : src) {
+            if (Float.isFinite(v) && v > max) max = v;
+        }
+        float[] dst = new float[src.length];
+        float scale = max > 0f ? 1f / max : 0f;
+        for (int i = 0; i < src.length; i++) {
+            float v = src[i];
+            dst[i] = Float.isFinite(v) && v > 0f ? v * scale : 0f;
+        }
+        return new FloatImage(image.width(), image.height(), List.of("Y"), new float[][] {dst});
     }
 
     /**
