@@ -169,7 +169,7 @@ public final class SceneGenerator {
         };
         Texture t = texture(rng);
         if (rng.chance(glossyProb)) {
-            double rough = style == Style.NEON ? rng.uniform(0.0, 0.15) : rng.uniform(0.02, 0.35);
+            double rough = style == Style.NEON ? rng.uniform(0.15, 0.3) : rng.uniform(0.02, 0.35);
             return Material.glossy(t, rough, rng.uniform(0.04, 0.12));
         }
         return Material.diffuse(t);
@@ -207,7 +207,7 @@ public final class SceneGenerator {
                 double size = rng.uniform(2.0, 3.0);
                 Vec3 c = new Vec3(Math.cos(a) * 2.5 - size / 2, rng.uniform(5.5, 7), Math.sin(a) * 2.5 - size / 2);
                 // edgeU x edgeV = -Y: the rectangle emits downwards.
-                ls.add(new Light.Area(c, new Vec3(size, 0, 0), new Vec3(0, 0, size), new Vec3(1.0, 0.97, 0.92), rng.uniform(5.5, 7.0)));
+                ls.add(new Light.Area(c, new Vec3(size, 0, 0), new Vec3(0, 0, size), new Vec3(1.0, 0.97, 0.92), rng.uniform(9.0, 11.0)));
                 double b = a + Math.PI + rng.uniform(-0.8, 0.8);
                 ls.add(new Light.Point(new Vec3(Math.cos(b) * 5, rng.uniform(2.5, 4), Math.sin(b) * 5),
                         new Vec3(0.85, 0.92, 1.0), rng.uniform(8, 14), 0.5));
@@ -227,7 +227,7 @@ public final class SceneGenerator {
                     double r = rng.uniform(2.0, 4.5);
                     double hue = rng.chance(0.25) ? rng.uniform(90, 130) : rng.uniform(170, 330);
                     ls.add(new Light.Point(new Vec3(Math.cos(a) * r, rng.uniform(0.6, 3.0), Math.sin(a) * r),
-                            hsv(hue, rng.uniform(0.8, 1.0), 1.0), rng.uniform(25, 45), rng.uniform(0.15, 0.4)));
+                            hsv(hue, rng.uniform(0.8, 1.0), 1.0), rng.uniform(14, 26), rng.uniform(0.15, 0.4)));
                 }
             }
         }
@@ -236,7 +236,7 @@ public final class SceneGenerator {
 
     private Sky sky(Rng rng, List<Light> lights) {
         return switch (style) {
-            case STUDIO -> Sky.gradient(new Vec3(0.5, 0.6, 0.78), new Vec3(0.82, 0.84, 0.88), Vec3.gray(0.3), rng.uniform(0.55, 0.7));
+            case STUDIO -> Sky.gradient(new Vec3(0.5, 0.6, 0.78), new Vec3(0.82, 0.84, 0.88), Vec3.gray(0.3), rng.uniform(0.35, 0.45));
             case SUNSET -> {
                 // The sky's sun sits where the directional light comes from.
                 Light.Directional sun = (Light.Directional) lights.get(0);

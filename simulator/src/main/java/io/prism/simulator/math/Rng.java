@@ -37,7 +37,9 @@ public final class Rng {
     /** Uniform integer in [lo, hi] inclusive. */
     public int nextInt(int lo, int hi) {
         if (hi < lo) throw new IllegalArgumentException("empty range " + lo + ".." + hi);
-        return lo + (int) Math.floorMod(nextLong(), (long) hi - lo + 1);
+        // Lemire's multiply-shift: unbiased enough for bounds far below 2^32, and no division.
+        long bound = (long) hi - lo + 1;
+        return lo + (int) (((nextLong() >>> 32) * bound) >>> 32);
     }
 
     public boolean chance(double p) { return nextDouble() < p; }

@@ -9,6 +9,7 @@ public final class Box implements Shape {
     private final Vec3 half;
     private final double yaw;
     private final double cos, sin; // of yaw, precomputed: hit() is the hottest code there is
+    private final double bound2;   // squared radius of the bounding sphere, for a cheap early miss
 
     public Box(Vec3 center, Vec3 half, double yaw) {
         if (!(half.x() > 0 && half.y() > 0 && half.z() > 0)) {
@@ -19,6 +20,7 @@ public final class Box implements Shape {
         this.yaw = yaw;
         this.cos = Math.cos(yaw);
         this.sin = Math.sin(yaw);
+        this.bound2 = half.lengthSquared() * (1 + 1e-9);
     }
 
     public Vec3 center() { return center; }
@@ -35,22 +37,29 @@ public final class Box implements Shape {
 
     @Override
     public double hit(Ray ray, double tMin, double tMax) {
-        Vec3 o = toLocal(ray.origin().sub(center));
-        Vec3 d = toLocal(ray.direction());
+        // Into the box's frame, in scalars (hot loop).
+        Vec3 ro = ray.origin(), rd = ray.direction();
+        double wx = ro.x() - center.x(), wy = ro.y() - center.y(), wz = ro.z() - center.z();
+        // Most rays miss most boxes: reject against the bounding sphere first.
+        double bb = wx * rd.x() + wy * rd.y() + wz * rd.z();
+        double disc = bb * bb - (wx * wx + wy * wy + wz * wz - bound2);
+        if (disc < 0) return Double.POSITIVE_INFINITY;
+        double sq = Math.sqrt(disc);
+        if (-bb + sq <= tMin || -bb - sq >= tMax) return Double.POSITIVE_INFINITY;
+        double ox = cos * wx - sin * wz, oy = wy, oz = sin * wx + cos * wz;
+        double dx = cos * rd.x() - sin * rd.z(), dy = rd.y(), dz = sin * rd.x() + cos * rd.z();
         // Slab test on the unclamped interval, so a ray starting inside (through glass) gets the exit.
-        double near = Double.NEGATIVE_INFINITY, far = Double.POSITIVE_INFINITY;
-        double inv = 1 / d.x();
-        double a = (-half.x() - o.x()) * inv, b = (half.x() - o.x()) * inv;
+        double inv = 1 / dx;
+        double a = (-half.x() - ox) * inv, b = (half.x() - ox) * inv;
+        double near = Math.min(a, b), far = Math.max(a, b);
+        inv = 1 / dy;
+        a = (-half.y() - oy) * inv;
+        b = (half.y() - oy) * inv;
         near = Math.max(near, Math.min(a, b));
         far = Math.min(far, Math.max(a, b));
-        inv = 1 / d.y();
-        a = (-half.y() - o.y()) * inv;
-        b = (half.y() - o.y()) * inv;
-        near = Math.max(near, Math.min(a, b));
-        far = Math.min(far, Math.max(a, b));
-        inv = 1 / d.z();
-        a = (-half.z() - o.z()) * inv;
-        b = (half.z() - o.z()) * inv;
+        inv = 1 / dz;
+        a = (-half.z() - oz) * inv;
+        b = (half.z() - oz) * inv;
         near = Math.max(near, Math.min(a, b));
         far = Math.min(far, Math.max(a, b));
         if (!(near <= far)) return Double.POSITIVE_INFINITY;

@@ -27,15 +27,19 @@ public sealed interface Light permits Light.Point, Light.Area, Light.Directional
      */
     record Sample(Vec3 direction, double distance, Vec3 irradiance) {}
 
-    /** A spherical light of {@code radius}; falls off with the inverse square of distance. */
+    /**
+     * A spherical light of {@code radius}; falls off with the inverse square of distance. The sampled
+     * point on the sphere sets the shadow ray (soft shadows); the irradiance uses the distance to the
+     * centre, which keeps close-up lighting free of the 1/d^2 noise of a sampled distance.
+     */
     record Point(Vec3 position, Vec3 color, double intensity, double radius) implements Light {
         @Override
         public Sample sample(Vec3 p, double u1, double u2) {
             Vec3 q = radius > 0 ? position.addScaled(Rng.unitVector(u1, u2), radius) : position;
             Vec3 d = q.sub(p);
-            double d2 = Math.max(d.lengthSquared(), 1e-4);
-            double dist = Math.sqrt(d2);
-            return new Sample(d.mul(1 / dist), dist, color.mul(intensity / d2));
+            double dist = Math.max(d.length(), 1e-3);
+            double dc2 = Math.max(position.sub(p).lengthSquared(), radius * radius + 1e-4);
+            return new Sample(d.mul(1 / dist), dist, color.mul(intensity / dc2));
         }
 
         @Override public Vec3 power() { return color.mul(intensity); }

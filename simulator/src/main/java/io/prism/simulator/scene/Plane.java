@@ -15,9 +15,10 @@ public record Plane(Vec3 point, Vec3 normal) implements Shape {
 
     @Override
     public double hit(Ray ray, double tMin, double tMax) {
+        Vec3 o = ray.origin();
         double denom = normal.dot(ray.direction());
         if (Math.abs(denom) < 1e-12) return Double.POSITIVE_INFINITY;
-        double t = point.sub(ray.origin()).dot(normal) / denom;
+        double t = ((point.x() - o.x()) * normal.x() + (point.y() - o.y()) * normal.y() + (point.z() - o.z()) * normal.z()) / denom;
         return (t > tMin && t < tMax) ? t : Double.POSITIVE_INFINITY;
     }
 

@@ -10,9 +10,11 @@ public record Sphere(Vec3 center, double radius) implements Shape {
 
     @Override
     public double hit(Ray ray, double tMin, double tMax) {
-        Vec3 oc = ray.origin().sub(center);
-        double b = oc.dot(ray.direction());
-        double c = oc.lengthSquared() - radius * radius;
+        // Scalar form: this is the innermost loop of the renderer, keep it allocation-free.
+        Vec3 o = ray.origin(), d = ray.direction();
+        double ox = o.x() - center.x(), oy = o.y() - center.y(), oz = o.z() - center.z();
+        double b = ox * d.x() + oy * d.y() + oz * d.z();
+        double c = ox * ox + oy * oy + oz * oz - radius * radius;
         double disc = b * b - c;
         if (disc < 0) return Double.POSITIVE_INFINITY;
         double s = Math.sqrt(disc);
