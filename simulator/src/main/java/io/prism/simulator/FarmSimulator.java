@@ -3,8 +3,9 @@ package io.prism.simulator;
 import io.prism.simulator.scene.Scene;
 import io.prism.vision.exr.ExrWriteOptions;
 import io.prism.vision.exr.ExrWriter;
+import io.prism.vision.color.Srgb;
 import io.prism.vision.exr.PixelType;
-import io.prism.vision.image.FloatImage;
+import io.prism.vision.image.ImageFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,9 +94,10 @@ public final class FarmSimulator {
     public static FrameOutput write(SimulationSpec spec, RenderedFrame rf) throws IOException {
         int frame = rf.frame();
         List<Path> previews = List.of(spec.previewPath("beauty", frame), spec.previewPath("albedo", frame), spec.previewPath("mask", frame));
-        Previews.writeSrgb(previews.get(0), rf.beauty());
-        Previews.writeSrgb(previews.get(1), rf.albedo());
-        Previews.writeLinear(previews.get(2), rf.mask());
+        // Colour previews are sRGB-encoded (PNG holds display values); the mask is data, written as is.
+        ImageFiles.write(previews.get(0), Srgb.encode(rf.beauty()));
+        ImageFiles.write(previews.get(1), Srgb.encode(rf.albedo()));
+        ImageFiles.write(previews.get(2), rf.mask());
         Path exr = spec.exrPath(frame);
         ExrWriter.write(exr, rf.image(), exrOptions(spec, frame));
         return new FrameOutput(frame, exr, previews, rf.renderTime(), Instant.now());
@@ -117,15 +119,5 @@ public final class FarmSimulator {
                 .attribute("prism.simulator.samples", spec.samples())
                 .attribute("prism.simulator.layers",
                         "beauty RGBA scene-linear (A=1, sky included); albedo, mask, N, Z sampled at pixel centres, unfiltered");
-    }
-
-    /** The images a preview is made of, kept here so tests can compare them with the EXR. */
-    static FloatImage previewSource(RenderedFrame rf, String aov) {
-        return switch (aov) {
-            case "beauty" -> rf.beauty();
-            case "albedo" -> rf.albedo();
-            case "mask" -> rf.mask();
-            default -> throw new IllegalArgumentException("no preview for " + aov);
-        };
     }
 }

@@ -1,6 +1,13 @@
 package io.prism.simulator;
 
+import io.prism.vision.color.Srgb;
 import io.prism.vision.exr.Compression;
+import io.prism.vision.exr.ExrHeader;
+import io.prism.vision.exr.ExrImage;
+import io.prism.vision.exr.ExrReader;
+import io.prism.vision.exr.Half;
+import io.prism.vision.image.FloatImage;
+import io.prism.vision.image.ImageFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,9 +73,37 @@ class FarmSimulatorTest {
         assertThat(glass).isPositive();
     }
 
+    /**
+     * The EXR read back with Prism's reader: every layer is there, albedo and depth are bit-exact
+     * (FLOAT), the mask is exactly 0/1 (HALF holds both), beauty is the HALF rounding of the render,
+     * and the scene's provenance is in the header.
+     */
+    @Test
+    void exrHoldsAllLayersWithExactGroundTruth() throws Exception {
+        SimulationSpec spec = small().withFrames(new FrameRange(1002, 1002));
+        FarmSimulator.SimulationReport report = new FarmSimulator().run(spec);
+        RenderedFrame rf = new Renderer().render(report.scene(), 1002, 32, 24, 1, 2);
+        ExrImage exr = ExrReader.read(spec.exrPath(1002));
+        assertThat(exr.parts()).hasSize(1);
+        ExrHeader header = exr.parts().get(0).header();
+        assertThat(header.compression()).isEqualTo(Compression.ZIP);
+        assertThat(header.string("prism.simulator.style")).contains("studio");
+        assertThat(header.string("prism.simulator.seed")).contains("8");
+        FloatImage back = exr.parts().get(0).image();
+        assertThat(back.channels()).containsExactlyInAnyOrderElementsOf(Renderer.CHANNELS);
+        for (String c : List.of("albedo.R", "albedo.G", "albedo.B", "Z", "mask.Y", "A")) {
+            assertThat(back.plane(c)).as(c).containsExactly(rf.image().plane(c));
+        }
+        float[] r = rf.image().plane("R"), rBack = back.plane("R");
+        for (int i = 0; i < r.length; i++) assertThat(rBack[i]).isEqualTo(Half.round(r[i]));
+        // and the sRGB beauty preview is the encoded beauty
+        FloatImage png = ImageFiles.read(spec.previewPath("beauty", 1002));
+        assertThat(png.get(1, 5, 7)).isCloseTo(Srgb.encode(Math.min(1f, rf.beauty().get(1, 5, 7))), org.assertj.core.data.Offset.offset(1 / 255f));
+    }
+
     @Test
     void nameAndLayerAreConfigurable() throws Exception {
-        SimulationSpec spec = small().withLayer("rgba").withName("plate").withFrames(new FrameRange(7, 7)).withCompression(Compression.RLE);
+        SimulationSpec spec = small().withLayer("rgba").withName("plate").withFrames(new FrameRange(7, 7)).withCompression(Compression.PIZ);
         new FarmSimulator().run(spec);
         assertThat(out.resolve("showA/sh020/rgba/plate.0007.exr")).isRegularFile();
         assertThat(out.resolve("showA/sh020/previews/plate.beauty.0007.png")).isRegularFile();
