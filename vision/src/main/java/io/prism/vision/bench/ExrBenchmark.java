@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * OpenImageIO's oiiotool (OpenEXR's C++ library) on the same files.
  * <p>
  * For each input image and compression, Prism encodes the image (all parts' channels, the source's sample type)
- * into memory and decodes those bytes back, best of {@code --iterations} timed runs after one warm-up. The encoded
+ * into memory and decodes those bytes back, best of {@code --iterations} timed runs after a warm-up, with
+ * {@code --threads} threads (default 1, as oiiotool gets). The encoded
  * file is then given to {@code oiiotool --threads N --runstats -i:now=1 FILE --compression C -o OUT}, whose per-step
  * times are its decode ({@code -i}) and encode ({@code -o}, includes writing to disk) times, best of
  * {@code --oiiotool-runs}. Throughput is megabytes (10^6) of uncompressed pixel data per second; "x" columns are
@@ -57,8 +58,8 @@ public final class ExrBenchmark implements Callable<Integer> {
     @Option(names = "--oiiotool-runs", description = "oiiotool runs per file and compression (best counts), 0 = skip; default ${DEFAULT-VALUE}")
     int oiiotoolRuns = 1;
 
-    @Option(names = "--oiiotool-threads", description = "oiiotool --threads (Prism's codec is single-threaded); default ${DEFAULT-VALUE}")
-    int oiiotoolThreads = 1;
+    @Option(names = "--threads", description = "threads for Prism's codec and oiiotool alike; default ${DEFAULT-VALUE}")
+    int threads = 1;
 
     @Option(names = "--per-file", description = "also print one row per file and compression")
     boolean perFile;
@@ -102,7 +103,7 @@ public final class ExrBenchmark implements Callable<Integer> {
         }
         boolean oiio = oiiotoolRuns > 0 && oiiotoolAvailable();
         out.printf(Locale.ROOT, "OpenEXR codec benchmark: %d files, %d iterations, oiiotool %s%n", files.size(), iterations,
-                oiio ? "--threads " + oiiotoolThreads : "not used" + (oiiotoolRuns > 0 ? " (not installed)" : ""));
+                oiio ? "--threads " + threads : "not used" + (oiiotoolRuns > 0 ? " (not installed)" : ""));
         Path tmp = Files.createTempDirectory("prism-bench-exr");
         List<Row> rows = new ArrayList<>();
         try {
@@ -114,7 +115,9 @@ public final class ExrBenchmark implements Callable<Integer> {
                 PixelType type = sourceType(exr);
                 long raw = (long) img.width() * img.height() * img.channelCount() * type.bytes();
                 for (Row row : rows) {
-                    ExrWriteOptions o = ExrWriteOptions.defaults().compression(row.compression).pixelType(type);
+                    ExrWriteOptions o = ExrWriteOptions.defaults().compression(row.compression).pixelType(type)
+                            .threads(threads);
+                    ExrLimits limits = ExrLimits.DEFAULT.withMaxThreads(threads);
                     byte[] bytes = null;
                     double enc = Double.MAX_VALUE;
                     double dec = Double.MAX_VALUE;
@@ -122,7 +125,7 @@ public final class ExrBenchmark implements Callable<Integer> {
                         long t0 = System.nanoTime();
                         bytes = ExrWriter.encode(img, o);
                         long t1 = System.nanoTime();
-                        ExrReader.read(bytes, f.toString(), ExrLimits.DEFAULT);
+                        ExrReader.read(bytes, f.toString(), limits);
                         long t2 = System.nanoTime();
                         enc = Math.min(enc, (t1 - t0) / 1e9);
                         dec = Math.min(dec, (t2 - t1) / 1e9);
@@ -185,8 +188,8 @@ public final class ExrBenchmark implements Callable<Integer> {
         }
         out.println();
         out.println("MB = 10^6 bytes of uncompressed pixel data; ratio = uncompressed / file size; x = Prism / oiiotool.");
-        out.println("Prism: in-memory encode/decode, one thread, best of " + iterations + ". oiiotool: --runstats -i:now=1"
-                + " (decode) and -o (encode incl. disk write), --threads " + oiiotoolThreads + ".");
+        out.println("Prism: in-memory encode/decode, " + threads + " thread(s), best of " + iterations + ". oiiotool: --runstats -i:now=1"
+                + " (decode) and -o (encode incl. disk write), --threads " + threads + ".");
     }
 
     private static String fmt(double v) {
@@ -252,7 +255,7 @@ public final class ExrBenchmark implements Callable<Integer> {
         double dec = Double.MAX_VALUE;
         double enc = Double.MAX_VALUE;
         for (int run = 0; run < oiiotoolRuns; run++) {
-            Process p = new ProcessBuilder("oiiotool", "--threads", String.valueOf(oiiotoolThreads), "--runstats",
+            Process p = new ProcessBuilder("oiiotool", "--threads", String.valueOf(threads), "--runstats",
                     "-i:now=1", in.toString(), "--compression", c.name().toLowerCase(Locale.ROOT), "-o", out.toString())
                     .redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Future;
 
 /**
  * Reads OpenEXR files: single- and multi-part, scanline and tiled (level 0 of mip/rip maps), HALF/FLOAT/UINT
@@ -33,6 +34,8 @@ public final class ExrReader {
     static final int FLAG_LONG_NAMES = 0x400;
     static final int FLAG_DEEP = 0x800;
     static final int FLAG_MULTIPART = 0x1000;
+    /** Attribute values of all headers together (previews included) may not exceed this. */
+    static final long MAX_HEADER_BYTES = 256L << 20;
 
     private ExrReader() {
     }
@@ -140,6 +143,7 @@ public final class ExrReader {
         private final ExrLimits limits;
         private String part; // for messages: the part being worked on
         private long fileSize;
+        private long headerBytes; // attribute values read so far, all parts
 
         Decoder(ExrSource src, String source, ExrLimits limits) {
             this.src = src;
@@ -314,6 +318,11 @@ public final class ExrReader {
                             + (fileSize - in.pos()) + " left");
                 }
                 if (attrs.size() >= 100_000) throw fail("more than 100000 attributes");
+                headerBytes += size;
+                if (headerBytes > MAX_HEADER_BYTES || headerBytes > limits.maxBytes()) {
+                    throw fail("attribute values add up to more than " + Math.min(MAX_HEADER_BYTES, limits.maxBytes())
+                            + " bytes (attribute '" + name + "' of " + size + " bytes)");
+                }
                 byte[] raw = in.bytes(size);
                 attrs.put(name, Attributes.decode(name, type, raw));
             }
@@ -548,11 +557,47 @@ public final class ExrReader {
             } catch (OutOfMemoryError e) {
                 throw fail("not enough memory for " + w + "x" + ht + "x" + nc + " float pixels");
             }
+            int threads = Math.min(limits.maxThreads(), chunks.size() / 4);
+            if (threads <= 1 || (long) w * ht * nc < 1 << 18) {
+                decodeRange(h, chunks, 0, chunks.size(), store, storeW);
+            } else {
+                // contiguous ranges of chunks, one codec each; they write disjoint rows or tiles of the planes
+                List<Future<?>> futures = new ArrayList<>();
+                int per = (chunks.size() + threads - 1) / threads;
+                for (int t = 1; t < threads; t++) {
+                    int from = t * per;
+                    int to = Math.min(chunks.size(), from + per);
+                    if (from >= to) break;
+                    futures.add(Workers.POOL.submit(() -> {
+                        decodeRange(h, chunks, from, to, store, storeW);
+                        return null;
+                    }));
+                }
+                try {
+                    decodeRange(h, chunks, 0, Math.min(per, chunks.size()), store, storeW);
+                    for (Future<?> f : futures) Workers.await(f);
+                } finally {
+                    for (Future<?> f : futures) f.cancel(true);
+                }
+            }
+            for (int c = 0; c < nc; c++) {
+                ExrChannel ch = chs.get(c);
+                if (ch.subsampled()) upsample(store[c], storeW[c], ch.xSampling(), ch.ySampling(), planes[c], w, ht);
+            }
+            List<String> names = chs.stream().map(ExrChannel::name).toList();
+            return new FloatImage(w, ht, names, planes);
+        }
+
+        private void decodeRange(ExrHeader h, List<Chunk> chunks, int from, int to, float[][] store, int[] storeW)
+                throws IOException {
+            Box2i d = h.dataWindow();
+            List<ExrChannel> chs = h.channels();
             byte[] packed = new byte[0];
             byte[] raw = new byte[0];
             try (ChunkCodec codec = ChunkCodec.create(h.compression(), 4)) {
-                int i = 0;
-                for (Chunk k : chunks) {
+                for (int i = from; i < to; i++) {
+                    if (Thread.currentThread().isInterrupted()) throw new ImageFormatException("interrupted");
+                    Chunk k = chunks.get(i);
                     Block b = k.block();
                     int rawLen = (int) b.rawSize();
                     if (packed.length < k.dataSize()) packed = new byte[k.dataSize()];
@@ -570,15 +615,8 @@ public final class ExrReader {
                         data = packed;
                     }
                     unpack(data, b, d, chs, store, storeW);
-                    i++;
                 }
             }
-            for (int c = 0; c < nc; c++) {
-                ExrChannel ch = chs.get(c);
-                if (ch.subsampled()) upsample(store[c], storeW[c], ch.xSampling(), ch.ySampling(), planes[c], w, ht);
-            }
-            List<String> names = chs.stream().map(ExrChannel::name).toList();
-            return new FloatImage(w, ht, names, planes);
         }
 
         /** Raw chunk data → float samples. */

@@ -11,7 +11,8 @@ import java.util.Set;
  * <p>
  * Defaults: ZIP compression (16 lines per chunk, lossless), HALF samples for every channel (what renderers write for
  * colour; choose FLOAT for depth, positions or anything needing more than 11 bits of precision), data window at
- * (0,0), display window = data window, zlib level 4 (OpenEXR's own default: nearly the ratio of level 6, faster).
+ * (0,0), display window = data window, zlib level 4 (OpenEXR's own default: nearly the ratio of level 6, faster),
+ * {@link ExrLimits#DEFAULT_THREADS} encoding threads.
  */
 public final class ExrWriteOptions {
     static final Set<String> RESERVED = Set.of("channels", "compression", "dataWindow", "displayWindow", "lineOrder",
@@ -26,10 +27,11 @@ public final class ExrWriteOptions {
     private final int originY;
     private final Box2i displayWindow;
     private final int zipLevel;
+    private final int threads;
 
     private ExrWriteOptions(Compression compression, PixelType pixelType, Map<String, PixelType> channelTypes,
                             Map<String, ExrAttribute> attributes, int originX, int originY, Box2i displayWindow,
-                            int zipLevel) {
+                            int zipLevel, int threads) {
         this.compression = compression;
         this.pixelType = pixelType;
         this.channelTypes = channelTypes;
@@ -38,11 +40,13 @@ public final class ExrWriteOptions {
         this.originY = originY;
         this.displayWindow = displayWindow;
         this.zipLevel = zipLevel;
+        this.threads = threads;
     }
 
     /** ZIP, HALF, no extra attributes. */
     public static ExrWriteOptions defaults() {
-        return new ExrWriteOptions(Compression.ZIP, PixelType.HALF, Map.of(), Map.of(), 0, 0, null, 4);
+        return new ExrWriteOptions(Compression.ZIP, PixelType.HALF, Map.of(), Map.of(), 0, 0, null, 4,
+                ExrLimits.DEFAULT_THREADS);
     }
 
     /** Lossless FLOAT samples with the given compression. */
@@ -55,13 +59,13 @@ public final class ExrWriteOptions {
         if (!c.supported()) {
             throw new IllegalArgumentException("unsupported: writing compression " + c);
         }
-        return new ExrWriteOptions(c, pixelType, channelTypes, attributes, originX, originY, displayWindow, zipLevel);
+        return new ExrWriteOptions(c, pixelType, channelTypes, attributes, originX, originY, displayWindow, zipLevel, threads);
     }
 
     /** The sample type of every channel without a per-channel type. */
     public ExrWriteOptions pixelType(PixelType t) {
         Objects.requireNonNull(t, "pixelType");
-        return new ExrWriteOptions(compression, t, channelTypes, attributes, originX, originY, displayWindow, zipLevel);
+        return new ExrWriteOptions(compression, t, channelTypes, attributes, originX, originY, displayWindow, zipLevel, threads);
     }
 
     /** The sample type of one channel, e.g. {@code pixelType("Z", PixelType.FLOAT)}. */
@@ -70,7 +74,7 @@ public final class ExrWriteOptions {
         Map<String, PixelType> m = new LinkedHashMap<>(channelTypes);
         m.put(channel, t);
         return new ExrWriteOptions(compression, pixelType, Collections.unmodifiableMap(m), attributes, originX, originY,
-                displayWindow, zipLevel);
+                displayWindow, zipLevel, threads);
     }
 
     /** A custom string attribute (e.g. "prism.model" → "marigold-iid-v1"). Required attribute names are refused. */
@@ -109,25 +113,34 @@ public final class ExrWriteOptions {
         Map<String, ExrAttribute> m = new LinkedHashMap<>(attributes);
         m.put(a.name(), a);
         return new ExrWriteOptions(compression, pixelType, channelTypes, Collections.unmodifiableMap(m), originX,
-                originY, displayWindow, zipLevel);
+                originY, displayWindow, zipLevel, threads);
     }
 
     /** Where the data window starts (its size is the image's); OpenEXR allows any origin, negative too. */
     public ExrWriteOptions dataOrigin(int x, int y) {
-        return new ExrWriteOptions(compression, pixelType, channelTypes, attributes, x, y, displayWindow, zipLevel);
+        return new ExrWriteOptions(compression, pixelType, channelTypes, attributes, x, y, displayWindow, zipLevel, threads);
     }
 
     /** The display window; default: the data window. */
     public ExrWriteOptions displayWindow(Box2i window) {
-        return new ExrWriteOptions(compression, pixelType, channelTypes, attributes, originX, originY, window, zipLevel);
+        return new ExrWriteOptions(compression, pixelType, channelTypes, attributes, originX, originY, window, zipLevel, threads);
     }
 
     /** zlib level 1..9 for ZIP, ZIPS and PXR24. */
     public ExrWriteOptions zipLevel(int level) {
         if (level < 1 || level > 9) throw new IllegalArgumentException("zip level must be 1..9: " + level);
         return new ExrWriteOptions(compression, pixelType, channelTypes, attributes, originX, originY, displayWindow,
-                level);
+                level, threads);
     }
+
+    /** Threads encoding chunks in parallel (the caller's included); small images use one. */
+    public ExrWriteOptions threads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be positive: " + n);
+        return new ExrWriteOptions(compression, pixelType, channelTypes, attributes, originX, originY, displayWindow,
+                zipLevel, n);
+    }
+
+    public int threads() { return threads; }
 
     public Compression compression() { return compression; }
 

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 
 /**
  * Writes a {@link FloatImage} as a single-part scanline OpenEXR file. All channels go into the one part (layers are
@@ -124,10 +125,48 @@ public final class ExrWriter {
 
         int lpc = compression.linesPerChunk();
         int chunkCount = (h + lpc - 1) / lpc;
-        List<byte[]> chunks = new ArrayList<>(chunkCount);
-        try (ChunkCodec codec = ChunkCodec.create(compression, options.zipLevel())) {
+        byte[][] chunks = new byte[chunkCount][];
+        int threads = Math.min(options.threads(), chunkCount / 4);
+        if (threads <= 1 || (long) w * h * channels.length < 1 << 18) {
+            encodeRange(0, chunkCount, chunks, planes, channels, data, w, h, options);
+        } else {
+            List<Future<?>> futures = new ArrayList<>();
+            int per = (chunkCount + threads - 1) / threads;
+            for (int t = 1; t < threads; t++) {
+                int from = t * per;
+                int to = Math.min(chunkCount, from + per);
+                if (from >= to) break;
+                futures.add(Workers.POOL.submit(() -> {
+                    encodeRange(from, to, chunks, planes, channels, data, w, h, options);
+                    return null;
+                }));
+            }
+            try {
+                encodeRange(0, Math.min(per, chunkCount), chunks, planes, channels, data, w, h, options);
+                for (Future<?> f : futures) Workers.await(f);
+            } finally {
+                for (Future<?> f : futures) f.cancel(true);
+            }
+        }
+        byte[] table = new byte[8 * chunkCount];
+        long offset = header.size() + (long) table.length;
+        for (int i = 0; i < chunkCount; i++) {
+            putLong(table, 8 * i, offset);
+            offset += chunks[i].length;
+        }
+        header.writeTo(out);
+        out.write(table);
+        for (byte[] c : chunks) out.write(c);
+        out.flush();
+    }
+
+    /** Encodes chunks [from, to) with a codec of its own. */
+    private static void encodeRange(int from, int to, byte[][] chunks, float[][] planes, ExrChannel[] channels, Box2i data,
+                                    int w, int h, ExrWriteOptions options) {
+        int lpc = options.compression().linesPerChunk();
+        try (ChunkCodec codec = ChunkCodec.create(options.compression(), options.zipLevel())) {
             byte[] raw = new byte[0];
-            for (int i = 0; i < chunkCount; i++) {
+            for (int i = from; i < to; i++) {
                 int y0 = i * lpc;
                 int y1 = Math.min(h - 1, y0 + lpc - 1);
                 Block block = new Block(data.minX(), data.minY() + y0, data.maxX(), data.minY() + y1, channels);
@@ -141,19 +180,9 @@ public final class ExrWriter {
                 putInt(chunk, 0, block.minY());
                 putInt(chunk, 4, len);
                 System.arraycopy(src, 0, chunk, 8, len);
-                chunks.add(chunk);
+                chunks[i] = chunk;
             }
         }
-        byte[] table = new byte[8 * chunkCount];
-        long offset = header.size() + (long) table.length;
-        for (int i = 0; i < chunkCount; i++) {
-            putLong(table, 8 * i, offset);
-            offset += chunks.get(i).length;
-        }
-        header.writeTo(out);
-        out.write(table);
-        for (byte[] c : chunks) out.write(c);
-        out.flush();
     }
 
     /** Raw chunk data for image rows y0..y1: per row, per channel, per pixel, little-endian. */

@@ -147,4 +147,18 @@ class ExrRoundTripTest {
         assertThat(b[5] & 0x04).isEqualTo(0x04);
         assertThat(ExrReader.read(b, "long.exr", ExrLimits.DEFAULT).parts().get(0).image().channels()).containsExactly(name);
     }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZIP", "PIZ", "RLE"})
+    void parallelCodingGivesTheSameFileAndPixelsAsSerial(Compression c) throws Exception {
+        FloatImage img = floats(700, 301, 11);
+        ExrWriteOptions o = ExrWriteOptions.lossless(c);
+        byte[] serial = ExrWriter.encode(img, o.threads(1));
+        byte[] parallel = ExrWriter.encode(img, o.threads(4));
+        assertThat(parallel).isEqualTo(serial);
+        FloatImage one = ExrReader.read(serial, "serial.exr", ExrLimits.DEFAULT.withMaxThreads(1)).parts().get(0).image();
+        FloatImage four = ExrReader.read(serial, "parallel.exr", ExrLimits.DEFAULT.withMaxThreads(4)).parts().get(0).image();
+        assertBitExact(one, img);
+        assertBitExact(four, img);
+    }
 }
