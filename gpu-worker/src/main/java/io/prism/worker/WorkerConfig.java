@@ -14,7 +14,7 @@ import java.util.Map;
  *
  * <table>
  * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
- * <tr><td>PRISM_WORKER_PORT</td><td>8081</td><td>HTTP port of /health/live, /health/ready, /metrics (0 = any free port)</td></tr>
+ * <tr><td>PRISM_WORKER_PORT</td><td>8084</td><td>HTTP port of /health/live, /health/ready, /metrics (0 = any free port)</td></tr>
  * <tr><td>PRISM_WORKER_TASKS</td><td>albedo,mask</td><td>tasks every frame gets unless a rule says otherwise</td></tr>
  * <tr><td>PRISM_WORKER_TASK_RULES</td><td>(none)</td><td>per show/layer overrides, see {@link TaskRules}</td></tr>
  * <tr><td>PRISM_WORKER_&lt;TASK&gt;_STEPS, _ENSEMBLE, _PROCESSING_RES, _TILE_SIZE, _TILE_OVERLAP, _SEED</td><td>model.json</td><td>per-task options, see {@link TaskOptions}</td></tr>
@@ -60,7 +60,7 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
         for (String t : rules.allTasks()) options.put(t, TaskOptions.from(env, t));
         Path dataDir = env.path("PRISM_DATA_DIR", Path.of(".prism"));
         return new WorkerConfig(
-                env.integer("PRISM_WORKER_PORT", 8081),
+                env.integer("PRISM_WORKER_PORT", 8084),
                 tasks, rules, Map.copyOf(options),
                 env.path("PRISM_MODELS_DIR", Path.of("models")),
                 env.str("PRISM_WORKER_DEVICE", "cpu"),
