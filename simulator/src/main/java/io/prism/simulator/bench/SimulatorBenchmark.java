@@ -9,11 +9,17 @@ import io.prism.simulator.SimulationSpec;
 import io.prism.simulator.Style;
 import io.prism.simulator.scene.Scene;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
@@ -24,17 +30,33 @@ import java.util.stream.Stream;
  *   <li>render-only time per style (styles differ in lights and glossy bounces);</li>
  *   <li>thread scaling: the same frames on 1 thread and on all cores.</li>
  * </ol>
- * Usage: {@code java -cp ... io.prism.simulator.bench.SimulatorBenchmark [frames] [size] [samples]}
+ * Run as {@code prism bench simulate [--frames N] [--size S] [--samples K]}.
  */
-public final class SimulatorBenchmark {
-    private SimulatorBenchmark() {
+@Command(name = "bench-simulate", mixinStandardHelpOptions = true,
+        description = "Times the synthetic farm: a full `prism simulate` shot against its 60 s budget, render time per style, thread scaling.")
+public final class SimulatorBenchmark implements Callable<Integer> {
+
+    @Option(names = "--frames", description = "frames per run (default: ${DEFAULT-VALUE})", defaultValue = "24")
+    int frames;
+
+    @Option(names = "--size", description = "image width and height (default: ${DEFAULT-VALUE})", defaultValue = "256")
+    int size;
+
+    @Option(names = "--samples", description = "samples per pixel (default: ${DEFAULT-VALUE})", defaultValue = "16")
+    int samples;
+
+    @Option(names = "--threads", description = "render threads (default: all cores)")
+    Integer threads;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SimulatorBenchmark()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        int frames = args.length > 0 ? Integer.parseInt(args[0]) : 24;
-        int size = args.length > 1 ? Integer.parseInt(args[1]) : SimulationSpec.DEFAULT_SIZE;
-        int samples = args.length > 2 ? Integer.parseInt(args[2]) : SimulationSpec.DEFAULT_SAMPLES;
-        int cores = Runtime.getRuntime().availableProcessors();
+    @Override
+    public Integer call() throws Exception {
+        if (frames < 1 || size < 1 || samples < 1) throw new IllegalArgumentException("frames, size and samples must be positive");
+        int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        System.out.printf(Locale.ROOT, "load average at start: %.2f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf(Locale.ROOT, "synthetic farm benchmark: %d frames, %dx%d, %d spp, %d cores, java %s%n%n",
                 frames, size, size, samples, cores, System.getProperty("java.version"));
 
@@ -69,6 +91,9 @@ public final class SimulatorBenchmark {
         double all = renderSeconds(Style.STUDIO, few, size, samples, cores);
         System.out.printf(Locale.ROOT, "%nthread scaling (studio, %d frames): 1 thread %.2f s, %d threads %.2f s, speed-up %.2fx%n",
                 few, one, cores, all, one / all);
+        System.out.printf(Locale.ROOT, "load average at end: %.2f (other processes share these cores; wall times include their load)%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        return 0;
     }
 
     private static double renderSeconds(Style style, int frames, int size, int samples, int threads) throws IOException {

@@ -47,13 +47,21 @@ class SimulateCommandTest {
         assertThat(out.resolve("demo")).doesNotExist();
     }
 
+    /** The benchmark command runs end to end on a tiny shot (its numbers are for people, not asserted). */
+    @Test
+    void benchmarkRunsOnATinyShot() {
+        int rc = new CommandLine(new io.prism.simulator.bench.SimulatorBenchmark())
+                .execute("--frames", "2", "--size", "16", "--samples", "1", "--threads", "2");
+        assertThat(rc).isZero();
+    }
+
     /** The launcher finds subcommands through META-INF/prism/commands. */
     @Test
     void isRegisteredForTheLauncher() throws Exception {
         var url = getClass().getClassLoader().getResource("META-INF/prism/commands");
         assertThat(url).isNotNull();
         List<String> lines = Files.readAllLines(Path.of(url.toURI()));
-        assertThat(lines).contains(SimulateCommand.class.getName());
+        assertThat(lines).contains(SimulateCommand.class.getName(), io.prism.simulator.bench.SimulatorBenchmark.class.getName());
         assertThat(new CommandLine(new SimulateCommand()).getCommandName()).isEqualTo("simulate");
     }
 }
