@@ -110,6 +110,9 @@ public final class IngestHttpVerticle extends AbstractVerticle {
                 refuse(ctx, viaOf(ctx), Refusal.tooLarge("request body is over the limit of " + limitOf(ctx) + " bytes"));
             } else if (ctx.failure() instanceof Refusal r) {
                 refuse(ctx, viaOf(ctx), r);
+            } else if (ctx.response().ended()) {
+                // e.g. the rest of an upload already refused as too large: the client has its answer.
+                LOG.debug("event=ingest-http-late-failure path={} reason={}", ctx.normalizedPath(), String.valueOf(ctx.failure()));
             } else {
                 LOG.error("event=ingest-http-error path={} status={}", ctx.normalizedPath(), ctx.statusCode(), ctx.failure());
                 if (!ctx.response().ended()) {

@@ -68,7 +68,8 @@ public final class ImageInspector {
         try {
             exr = ExrReader.read(file, limits);
         } catch (ImageFormatException e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            // The reader names the file it read: for an upload that is a temporary file, so say the upload's name.
+            String msg = (e.getMessage() == null ? e.toString() : e.getMessage()).replace(file.toString(), name);
             if (msg.contains("over the limit")) {
                 throw new Refusal(413, "image_too_large", "image over the limits: " + msg);
             }
@@ -77,7 +78,7 @@ public final class ImageInspector {
             }
             throw Refusal.badImage("not a readable OpenEXR file: " + msg);
         } catch (IOException e) {
-            throw Refusal.badImage("cannot read " + name + ": " + e.getMessage());
+            throw Refusal.badImage("cannot read " + name + ": " + String.valueOf(e.getMessage()).replace(file.toString(), name));
         } catch (RuntimeException | OutOfMemoryError e) {
             // The reader turns what it knows into ImageFormatException; anything else is still the file's fault.
             throw Refusal.badImage("not a readable OpenEXR file: " + name + ": " + e);
