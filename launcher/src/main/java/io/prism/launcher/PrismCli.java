@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "prism", mixinStandardHelpOptions = true, version = "prism 0.1.0",
         description = "Render-farm frames in, machine-learned render layers (albedo, transparency mask) out.",
-        subcommands = {InfraCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfraCommand.class, ServeCommand.class, io.prism.launcher.demo.DemoCommand.class, CommandLine.HelpCommand.class})
 public final class PrismCli implements Runnable {
 
     @CommandLine.Spec
