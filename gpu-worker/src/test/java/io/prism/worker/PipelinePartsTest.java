@@ -1,0 +1,102 @@
+package io.prism.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.prism.platform.config.Env;
+import io.prism.platform.contracts.BlobRef;
+import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.worker.pipeline.BatchQueue;
+import io.prism.worker.pipeline.FrameWork;
+import io.prism.worker.pipeline.OffsetTracker;
+import io.prism.worker.pipeline.TaskRequest;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** The pipeline's pure parts: offset bookkeeping, dynamic batching, task rules and configuration. */
+class PipelinePartsTest {
+    static final TopicPartition P0 = new TopicPartition("t", 0);
+
+    @Test
+    void offsetsAreCommittedOnlyBelowTheFirstUnfinishedFrame() {
+        OffsetTracker t = new OffsetTracker();
+        long epoch = t.assign(P0);
+        for (long o = 10; o < 14; o++) t.started(P0, o);
+        t.done(P0, epoch, 12); // out of order: 10 and 11 still running
+        t.done(P0, epoch, 13);
+        assertThat(t.toCommit()).isEmpty();
+        t.done(P0, epoch, 10);
+        assertThat(t.toCommit().get(P0).offset()).isEqualTo(11);
+        t.done(P0, epoch, 11);
+        assertThat(t.toCommit().get(P0).offset()).as("everything durable: commit past 13").isEqualTo(14);
+        assertThat(t.inFlight()).isZero();
+    }
+
+    @Test
+    void completionsFromAnEarlierAssignmentAreIgnored() {
+        OffsetTracker t = new OffsetTracker();
+        long old = t.assign(P0);
+        t.started(P0, 5);
+        t.revoke(P0);           // rebalance: another worker owns the frame now
+        long now = t.assign(P0);
+        t.started(P0, 5);       // redelivered to us
+        assertThat(t.done(P0, old, 5)).isFalse();
+        assertThat(t.toCommit()).isEmpty();
+        assertThat(t.done(P0, now, 5)).isTrue();
+        assertThat(t.toCommit().get(P0).offset()).isEqualTo(6);
+    }
+
+    @Test
+    void batchesFillUpToTheLimitAndKeepOtherKindsInOrder() throws Exception {
+        BatchQueue q = new BatchQueue(3, 50);
+        for (int i = 0; i < 4; i++) q.put(request("albedo", null));
+        q.put(request("mask", null));
+        q.put(request("albedo", 2)); // asks for a specific version: never batched with the active one
+        assertThat(q.next(10)).hasSize(3).allMatch(r -> r.task().equals("albedo") && r.requestedVersion() == null);
+        long t0 = System.nanoTime();
+        List<TaskRequest> rest = q.next(10);
+        assertThat(rest).hasSize(1).allMatch(r -> r.task().equals("albedo"));
+        assertThat(q.next(10)).hasSize(1).allMatch(r -> r.task().equals("mask"));
+        assertThat(q.next(10)).hasSize(1).allMatch(r -> r.requestedVersion() == 2);
+        assertThat(q.next(10)).as("empty queue: nothing after the poll time").isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("a short batch waits at most the delay").isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void taskRulesPickPerShowAndLayerWithDefaults() {
+        TaskRules r = TaskRules.parse(List.of("albedo", "mask"), "commercial/*=albedo; */fx=mask; feature/bg=none");
+        assertThat(r.tasksFor("commercial", "beauty")).containsExactly("albedo");
+        assertThat(r.tasksFor("feature", "fx")).containsExactly("mask");
+        assertThat(r.tasksFor("feature", "bg")).isEmpty();
+        assertThat(r.tasksFor("feature", "beauty")).containsExactly("albedo", "mask");
+        assertThatThrownBy(() -> TaskRules.parse(List.of("albedo"), "justtext")).hasMessageContaining("show/layer=task");
+    }
+
+    @Test
+    void configHasDocumentedDefaultsAndRejectsNonsense() {
+        WorkerConfig c = WorkerConfig.from(new Env(Map.of()));
+        assertThat(c.port()).isEqualTo(8081);
+        assertThat(c.device()).isEqualTo("cpu");
+        assertThat(c.defaultTasks()).containsExactly("albedo", "mask");
+        assertThat(c.maxBatch()).isEqualTo(8);
+        assertThat(c.options("albedo")).isEqualTo(TaskOptions.MODEL_DEFAULTS);
+        WorkerConfig d = WorkerConfig.from(new Env(Map.of("PRISM_WORKER_ALBEDO_STEPS", "4", "PRISM_WORKER_DEVICE", "gpu:1")));
+        assertThat(d.options("albedo").steps()).isEqualTo(4);
+        assertThat(d.device()).isEqualTo("gpu:1");
+        assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of("PRISM_WORKER_DEVICE", "tpu")))).hasMessageContaining("PRISM_WORKER_DEVICE");
+        assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of("PRISM_WORKER_MAX_BATCH", "x")))).hasMessageContaining("PRISM_WORKER_MAX_BATCH");
+        assertThat(c.backoffMs(1)).isEqualTo(200);
+        assertThat(c.backoffMs(30)).isEqualTo(10_000);
+    }
+
+    static TaskRequest request(String task, Integer version) {
+        BlobRef src = new BlobRef(URI.create("blob:sha256:" + "0".repeat(64)), "0".repeat(64), 1, null, null, null, null);
+        FrameSubmitted f = FrameSubmitted.of(UUID.randomUUID(), "j", "s", "sh", "beauty", 1, 1, src, null, Map.of());
+        return new TaskRequest(new FrameWork(P0, 0, "j", new byte[0], 1, f, List.of(task)), task, version, System.nanoTime(), 1);
+    }
+}
