@@ -328,8 +328,10 @@ public final class Trainer {
 
     /** Sample order for an epoch: a Fisher-Yates shuffle seeded by (data seed, epoch). */
     private int[] permutation(long epoch, int n) {
+        int[] cached = permutations.get(epoch);
+        if (cached != null) return cached;
+        if (permutations.size() > 4) permutations.clear();
         return permutations.computeIfAbsent(epoch, e -> {
-            if (permutations.size() > 4) permutations.clear();
             int[] p = new int[n];
             for (int i = 0; i < n; i++) p[i] = i;
             SplittableRandom r = new SplittableRandom(mix(cfg.dataSeed(), e, 17));
