@@ -19,7 +19,7 @@ final class Huffman {
     private static final int LONGEST_LONG_RUN = 255 + SHORTEST_LONG_RUN;
     /** Longest code the decoder accepts; real encoders never get near it (depth grows with log of the count). */
     private static final int MAX_CODE = 57;
-    private static final int TABLE_BITS = 12;
+    private static final int TABLE_BITS = 14;
 
     private final long[] freq = new long[ENC_SIZE];
     private final int[] lengths = new int[ENC_SIZE];
