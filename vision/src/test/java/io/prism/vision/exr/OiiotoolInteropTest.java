@@ -73,12 +73,14 @@ class OiiotoolInteropTest {
     record Seen(String info, FloatImage pixels) {
     }
 
-    static List<Seen> dump(List<Path> files, List<String> channels, int w, int h) throws IOException {
+    /** Channels are named by oiiotool's "channel list" (it reorders them: R,G,B,A first, layers last). */
+    static List<Seen> dump(List<Path> files, int w, int h) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("oiiotool", "--info", "-v", "--dumpdata"));
         files.forEach(f -> cmd.add(f.toString()));
         String out = run(cmd);
         List<Seen> seen = new ArrayList<>();
         StringBuilder info = null;
+        List<String> channels = null;
         float[][] planes = null;
         int n = 0;
         for (String line : (out + "\nReading <end>").split("\n")) {
@@ -88,7 +90,7 @@ class OiiotoolInteropTest {
                     seen.add(new Seen(info.toString(), new FloatImage(w, h, channels, planes)));
                 }
                 info = new StringBuilder();
-                planes = new float[channels.size()][w * h];
+                channels = null;
                 n = 0;
                 continue;
             }
@@ -99,6 +101,11 @@ class OiiotoolInteropTest {
                 n++;
             } else if (info != null) {
                 info.append(line).append('\n');
+                String t = line.trim();
+                if (t.startsWith("channel list:") && channels == null) {
+                    channels = List.of(t.substring("channel list:".length()).trim().split(",\\s*"));
+                    planes = new float[channels.size()][w * h];
+                }
             }
         }
         assertThat(seen).hasSize(files.size());
@@ -130,7 +137,7 @@ class OiiotoolInteropTest {
                 files.add(f);
             }
         }
-        List<Seen> seen = dump(files, List.of("R", "G", "B", "A", "Z"), 23, 19);
+        List<Seen> seen = dump(files, 23, 19);
         for (int i = 0; i < files.size(); i++) {
             Path f = files.get(i);
             String name = f.getFileName().toString();
