@@ -51,7 +51,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Renderer {
     public static final List<String> CHANNELS = List.of(
             "R", "G", "B", "A", "albedo.R", "albedo.G", "albedo.B", "mask.Y", "N.X", "N.Y", "N.Z", "Z");
-    public static final int MAX_SIZE = 16384;
+    public static final int MAX_SIZE = 8192;
+    /** 12 float layers per pixel: 16 Mpixel is 800 MB of planes, plenty for a synthetic farm. */
+    public static final long MAX_PIXELS = 1L << 24;
     public static final int MAX_SAMPLES = 4096;
 
     private static final double EPS = 1e-4;
@@ -72,11 +74,17 @@ public final class Renderer {
         this.maxDepth = maxDepth;
     }
 
+    /** A clear error for sizes the renderer refuses (before anything is allocated). */
+    public static void checkSize(int width, int height) {
+        if (width < 1 || height < 1 || width > MAX_SIZE || height > MAX_SIZE || (long) width * height > MAX_PIXELS) {
+            throw new IllegalArgumentException("image size must be 1.." + MAX_SIZE + " per side and at most " + MAX_PIXELS
+                    + " pixels, got " + width + "x" + height);
+        }
+    }
+
     public RenderedFrame render(Scene scene, int frame, int width, int height, int samples, int threads) {
         Objects.requireNonNull(scene, "scene");
-        if (width < 1 || height < 1 || width > MAX_SIZE || height > MAX_SIZE) {
-            throw new IllegalArgumentException("image size must be 1.." + MAX_SIZE + " on each side, got " + width + "x" + height);
-        }
+        checkSize(width, height);
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new IllegalArgumentException("samples per pixel must be 1.." + MAX_SAMPLES + ", got " + samples);
         }

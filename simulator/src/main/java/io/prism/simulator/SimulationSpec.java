@@ -48,9 +48,7 @@ public record SimulationSpec(String show, String shot, String layer, Style style
         if (layer.equals("previews")) throw new IllegalArgumentException("layer must not be 'previews': that folder holds the PNG previews");
         Objects.requireNonNull(style, "style");
         Objects.requireNonNull(frames, "frames");
-        if (width < 1 || height < 1 || width > Renderer.MAX_SIZE || height > Renderer.MAX_SIZE) {
-            throw new IllegalArgumentException("image size must be 1.." + Renderer.MAX_SIZE + " per side, got " + width + "x" + height);
-        }
+        Renderer.checkSize(width, height);
         if (samples < 1 || samples > Renderer.MAX_SAMPLES) {
             throw new IllegalArgumentException("samples must be 1.." + Renderer.MAX_SAMPLES + ", got " + samples);
         }

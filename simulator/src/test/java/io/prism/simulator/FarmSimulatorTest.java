@@ -128,6 +128,7 @@ class FarmSimulatorTest {
         assertThatThrownBy(() -> small().withName("a.b")).hasMessageContaining("name must be");
         assertThatThrownBy(() -> small().withLayer("previews")).hasMessageContaining("previews");
         assertThatThrownBy(() -> small().withSize(0, 10)).hasMessageContaining("image size");
+        assertThatThrownBy(() -> small().withSize(8192, 8192)).hasMessageContaining("at most 16777216 pixels");
         assertThatThrownBy(() -> small().withSamples(0)).hasMessageContaining("samples");
         assertThatThrownBy(() -> small().withCompression(Compression.DWAA)).hasMessageContaining("unsupported");
         assertThat(out.resolve("showA")).doesNotExist();

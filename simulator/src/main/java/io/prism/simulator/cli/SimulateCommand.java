@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -95,6 +96,7 @@ public final class SimulateCommand implements Callable<Integer> {
             pw.printf(Locale.ROOT, "%8s %10s  %s%n", "frame", "render_ms", "file");
             pw.flush();
         }
+        long cpu0 = processCpuNanos();
         FarmSimulator.SimulationReport report = new FarmSimulator().run(spec, o -> {
             if (!quiet) {
                 pw.printf(Locale.ROOT, "%8d %10.1f  %s%n", o.frame(), o.renderTime().toNanos() / 1e6, o.exr());
@@ -104,11 +106,26 @@ public final class SimulateCommand implements Callable<Integer> {
         double renderS = report.frames().stream().mapToLong(f -> f.renderTime().toNanos()).sum() / 1e9;
         double wallS = report.wallTime().toNanos() / 1e9;
         double mpix = (double) spec.width() * spec.height() * report.frames().size() / 1e6;
+        double cpuS = (processCpuNanos() - cpu0) / 1e9;
         pw.printf(Locale.ROOT, "frames %d  wall %.2f s  render %.2f s  %.2f s/frame  %.2f frames/s  %.3f Mpixel/s  (%d spp, %d threads)%n",
                 report.frames().size(), wallS, renderS, wallS / report.frames().size(), report.framesPerSecond(),
                 mpix / wallS, spec.samples(), spec.threads());
+        if (cpuS > 0) {
+            // On a shared machine wall time includes other processes' load; CPU time says what this run cost.
+            pw.printf(Locale.ROOT, "cpu %.2f s (%.0f%% of %d cores over the wall time), system load average %.2f%n",
+                    cpuS, 100 * cpuS / (wallS * Runtime.getRuntime().availableProcessors()),
+                    Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
         pw.flush();
         return 0;
+    }
+
+    /** CPU time of this JVM (all threads), or -1 where the platform does not say. */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private static Compression parseCompression(String s) {
