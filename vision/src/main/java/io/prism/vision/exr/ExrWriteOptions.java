@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public final class ExrWriteOptions {
     static final Set<String> RESERVED = Set.of("channels", "compression", "dataWindow", "displayWindow", "lineOrder",
-            "pixelAspectRatio", "screenWindowCenter", "screenWindowWidth", "tiles", "type", "name", "version",
+            "pixelAspectRatio", "screenWindowCenter", "screenWindowWidth", "tiles", "type", "version",
             "chunkCount", "maxSamplesPerPixel");
 
     private final Compression compression;
@@ -77,7 +77,10 @@ public final class ExrWriteOptions {
                 displayWindow, zipLevel, threads);
     }
 
-    /** A custom string attribute (e.g. "prism.model" → "marigold-iid-v1"). Required attribute names are refused. */
+    /**
+     * A custom string attribute (e.g. "prism.model" → "marigold-iid-v1"); "name" names the part. Attributes the writer
+     * itself writes (channels, dataWindow, ...) are refused.
+     */
     public ExrWriteOptions attribute(String name, String value) {
         Objects.requireNonNull(value, "value");
         return attribute(new ExrAttribute(name, "string", value, null));
@@ -109,6 +112,9 @@ public final class ExrWriteOptions {
         }
         if (RESERVED.contains(a.name())) {
             throw new IllegalArgumentException("attribute '" + a.name() + "' is written by the writer itself");
+        }
+        if (a.name().equals("name") && !a.type().equals("string")) {
+            throw new IllegalArgumentException("the part name attribute 'name' must be a string");
         }
         Map<String, ExrAttribute> m = new LinkedHashMap<>(attributes);
         m.put(a.name(), a);
