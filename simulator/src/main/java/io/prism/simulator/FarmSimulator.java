@@ -5,6 +5,7 @@ import io.prism.vision.exr.ExrWriteOptions;
 import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.color.Srgb;
 import io.prism.vision.exr.PixelType;
+import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,14 +50,28 @@ public final class FarmSimulator {
         }
     }
 
+    /** What goes into each EXR. */
+    public enum Layers {
+        /** Beauty RGBA plus the ground-truth layers albedo, mask, N and Z (a farm rendering training data). */
+        ALL,
+        /** Beauty RGBA only, as a production farm delivers it (previews still include albedo and mask). */
+        BEAUTY_ONLY
+    }
+
     private final Renderer renderer;
+    private final Layers layers;
 
     public FarmSimulator() {
-        this(new Renderer());
+        this(new Renderer(), Layers.ALL);
     }
 
     public FarmSimulator(Renderer renderer) {
+        this(renderer, Layers.ALL);
+    }
+
+    public FarmSimulator(Renderer renderer, Layers layers) {
         this.renderer = Objects.requireNonNull(renderer, "renderer");
+        this.layers = Objects.requireNonNull(layers, "layers");
     }
 
     public SimulationReport run(SimulationSpec spec) throws IOException, InterruptedException {
@@ -83,15 +98,20 @@ public final class FarmSimulator {
             } else if (period > 0 && -wait > period) {
                 log.debug("frame {} is {} ms behind the requested rate {}", frame, -wait / 1_000_000, spec.rate());
             }
-            FrameOutput out = write(spec, rf);
+            FrameOutput out = write(spec, rf, layers);
             outputs.add(out);
             listener.frameWritten(out);
         }
         return new SimulationReport(spec, scene, List.copyOf(outputs), Duration.ofNanos(System.nanoTime() - start));
     }
 
-    /** Writes one rendered frame's previews and EXR where {@code spec} says. */
+    /** Writes one rendered frame's previews and EXR (all layers) where {@code spec} says. */
     public static FrameOutput write(SimulationSpec spec, RenderedFrame rf) throws IOException {
+        return write(spec, rf, Layers.ALL);
+    }
+
+    /** Writes one rendered frame's previews and EXR where {@code spec} says. */
+    public static FrameOutput write(SimulationSpec spec, RenderedFrame rf, Layers layers) throws IOException {
         int frame = rf.frame();
         List<Path> previews = List.of(spec.previewPath("beauty", frame), spec.previewPath("albedo", frame), spec.previewPath("mask", frame));
         // Colour previews are sRGB-encoded (PNG holds display values); the mask is data, written as is.
@@ -99,25 +119,24 @@ public final class FarmSimulator {
         ImageFiles.write(previews.get(1), Srgb.encode(rf.albedo()));
         ImageFiles.write(previews.get(2), rf.mask());
         Path exr = spec.exrPath(frame);
-        ExrWriter.write(exr, rf.image(), exrOptions(spec, frame));
+        FloatImage image = layers == Layers.ALL ? rf.image() : rf.beautyRgba();
+        ExrWriter.write(exr, image, exrOptions(spec, frame, image));
         return new FrameOutput(frame, exr, previews, rf.renderTime(), Instant.now());
     }
 
-    static ExrWriteOptions exrOptions(SimulationSpec spec, int frame) {
-        return ExrWriteOptions.defaults()
-                .compression(spec.compression())
-                .pixelType(PixelType.HALF)
-                .pixelType("albedo.R", PixelType.FLOAT)
-                .pixelType("albedo.G", PixelType.FLOAT)
-                .pixelType("albedo.B", PixelType.FLOAT)
-                .pixelType("Z", PixelType.FLOAT)
-                .attribute("prism.simulator.show", spec.show())
+    static ExrWriteOptions exrOptions(SimulationSpec spec, int frame, FloatImage image) {
+        ExrWriteOptions o = ExrWriteOptions.defaults().compression(spec.compression()).pixelType(PixelType.HALF);
+        for (String c : List.of("albedo.R", "albedo.G", "albedo.B", "Z")) {
+            if (image.has(c)) o = o.pixelType(c, PixelType.FLOAT);
+        }
+        return o.attribute("prism.simulator.show", spec.show())
                 .attribute("prism.simulator.shot", spec.shot())
                 .attribute("prism.simulator.style", spec.style().id())
                 .attribute("prism.simulator.seed", Long.toString(spec.seed()))
                 .attribute("prism.simulator.frame", frame)
                 .attribute("prism.simulator.samples", spec.samples())
-                .attribute("prism.simulator.layers",
-                        "beauty RGBA scene-linear (A=1, sky included); albedo, mask, N, Z sampled at pixel centres, unfiltered");
+                .attribute("prism.simulator.layers", image.has("albedo.R")
+                        ? "beauty RGBA scene-linear (A=1, sky included); albedo, mask, N, Z sampled at pixel centres, unfiltered"
+                        : "beauty RGBA scene-linear (A=1, sky included)");
     }
 }

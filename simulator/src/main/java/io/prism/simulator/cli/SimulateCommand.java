@@ -3,6 +3,7 @@ package io.prism.simulator.cli;
 import io.prism.simulator.EmitRate;
 import io.prism.simulator.FarmSimulator;
 import io.prism.simulator.FrameRange;
+import io.prism.simulator.Renderer;
 import io.prism.simulator.SimulationSpec;
 import io.prism.simulator.Style;
 import io.prism.vision.exr.Compression;
@@ -74,6 +75,9 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--compression", description = "EXR compression: NONE, RLE, ZIPS, ZIP, PIZ, PXR24 (default: ${DEFAULT-VALUE}).", defaultValue = "ZIP")
     String compression;
 
+    @Option(names = "--beauty-only", description = "Write only beauty RGBA into the EXRs, like a production farm (no ground-truth layers).")
+    boolean beautyOnly;
+
     @Option(names = {"-q", "--quiet"}, description = "Print only the summary line.")
     boolean quiet;
 
@@ -97,7 +101,8 @@ public final class SimulateCommand implements Callable<Integer> {
             pw.flush();
         }
         long cpu0 = processCpuNanos();
-        FarmSimulator.SimulationReport report = new FarmSimulator().run(spec, o -> {
+        FarmSimulator farm = new FarmSimulator(new Renderer(), beautyOnly ? FarmSimulator.Layers.BEAUTY_ONLY : FarmSimulator.Layers.ALL);
+        FarmSimulator.SimulationReport report = farm.run(spec, o -> {
             if (!quiet) {
                 pw.printf(Locale.ROOT, "%8d %10.1f  %s%n", o.frame(), o.renderTime().toNanos() / 1e6, o.exr());
                 pw.flush();

@@ -18,8 +18,12 @@ public final class Camera {
         this.position = position;
         this.target = target;
         this.verticalFovDegrees = verticalFovDegrees;
-        this.forward = target.sub(position).normalize();
-        this.right = forward.cross(Vec3.UP).normalize();
+        Vec3 view = target.sub(position);
+        if (view.lengthSquared() == 0) throw new IllegalArgumentException("camera position and target coincide: " + position);
+        this.forward = view.normalize();
+        Vec3 side = forward.cross(Vec3.UP);
+        if (side.lengthSquared() < 1e-18) throw new IllegalArgumentException("camera looks straight up or down; its roll would be undefined");
+        this.right = side.normalize();
         this.up = right.cross(forward);
         this.halfH = Math.tan(Math.toRadians(verticalFovDegrees) / 2);
     }

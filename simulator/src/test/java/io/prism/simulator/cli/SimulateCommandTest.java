@@ -36,6 +36,16 @@ class SimulateCommandTest {
         assertThat(stdout.toString()).contains("render_ms").contains("frames 2").contains("frames/s");
     }
 
+    /** --beauty-only: a production farm's frame, RGBA and nothing else. */
+    @Test
+    void beautyOnlyWritesRgbaExrs() throws Exception {
+        int rc = run("--out", out.toString(), "--frames", "2", "-W", "16", "-H", "16", "--samples", "1", "--beauty-only", "-q");
+        assertThat(rc).as(stderr.toString()).isZero();
+        var img = io.prism.vision.exr.ExrReader.readImage(out.resolve("demo/sh010/beauty/sh010.0002.exr"));
+        assertThat(img.channels()).containsExactlyInAnyOrder("R", "G", "B", "A");
+        assertThat(stdout.toString()).doesNotContain("render_ms").contains("frames 1");
+    }
+
     @Test
     void badArgumentsGiveAUsageErrorAndWriteNothing() {
         assertThat(run("--out", out.toString(), "--style", "noir")).isEqualTo(2);
