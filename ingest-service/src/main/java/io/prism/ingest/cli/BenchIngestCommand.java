@@ -209,7 +209,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
 
     private static String upload(HttpClient http, URI base, String token, String job, int i, Path file) {
         try {
-            String b = "bench-" + UUID.randomUUID();
+            String b = "----PrismFormBoundary" + UUID.randomUUID().toString().replace("-", "");
             StringBuilder head = new StringBuilder();
             Map<String, String> fields = Map.of("job", job, "show", "bench", "shot", "sh020", "frame", String.valueOf(i));
             fields.forEach((k, v) -> head.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"")

@@ -181,7 +181,8 @@ public final class PublishCommand implements Callable<Integer> {
 
     /** A multipart/form-data body whose files are streamed from disk, never loaded whole. */
     private final class Multipart {
-        private final String boundary = "prism-" + UUID.randomUUID();
+        // Netty mis-parses a field whose value is a prefix of the boundary: keep the boundary unlike any value.
+        private final String boundary = "----PrismFormBoundary" + UUID.randomUUID().toString().replace("-", "");
         private final List<HttpRequest.BodyPublisher> parts = new ArrayList<>();
 
         void field(String name, String value) {
