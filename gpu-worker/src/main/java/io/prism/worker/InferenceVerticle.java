@@ -57,6 +57,7 @@ public final class InferenceVerticle extends AbstractVerticle {
     }
 
     private void loop() {
+        models.backend().prepareThread();
         while (running) {
             try {
                 models.applyStaged();

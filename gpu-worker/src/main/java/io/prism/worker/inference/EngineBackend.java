@@ -28,6 +28,12 @@ public final class EngineBackend implements InferenceBackend {
     }
 
     @Override
+    public void prepareThread() {
+        io.prism.engine.Engines.pytorch(threads);
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
+    @Override
     public LoadedModel load(String task, int version, Path checkpointDir) throws Exception {
         ModelCheckpoint checkpoint = ModelCheckpoint.load(checkpointDir); // verifies each file's SHA-256
         if (!task.equals(checkpoint.spec().task())) {

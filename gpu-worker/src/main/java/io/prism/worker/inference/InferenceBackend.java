@@ -12,6 +12,13 @@ public interface InferenceBackend {
      */
     LoadedModel load(String task, int version, Path checkpointDir) throws Exception;
 
+    /**
+     * Prepares the calling thread for loading and inference. PyTorch keeps autograd on or off per thread and new
+     * threads start with it on: inference threads must switch it off (no graph is recorded, no memory is kept for
+     * gradients, and loading weights into parameters in place is allowed).
+     */
+    default void prepareThread() {}
+
     /** "cpu" or "gpu:N". */
     String device();
 }

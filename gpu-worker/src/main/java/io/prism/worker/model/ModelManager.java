@@ -72,6 +72,7 @@ public final class ModelManager implements AutoCloseable {
      * registry has none, then loads and warms up the active version. Fails start-up if any task has no usable model.
      */
     public void loadActive(Path modelsDir) throws Exception {
+        backend.prepareThread();
         for (String task : tasks) {
             ModelVersion v = registry.active(task).isPresent()
                     ? registry.active(task).get()
@@ -107,6 +108,7 @@ public final class ModelManager implements AutoCloseable {
                 LOG.info("event=model-load-skipped task={} version={} reason=superseded", task, version);
                 return false;
             }
+            backend.prepareThread();
             LoadedModel current = active.get(task);
             if (current != null && current.version() == version) {
                 return false; // already serving it (e.g. the announcement of what we loaded at start)
