@@ -19,8 +19,9 @@ public final class PerlinNoise {
 
     /** Noise in roughly [-1, 1], 0 on the integer lattice. */
     public double noise(double x, double y, double z) {
-        double fx = Math.floor(x), fy = Math.floor(y), fz = Math.floor(z);
-        int X = (int) fx & 255, Y = (int) fy & 255, Z = (int) fz & 255;
+        int ix = floor(x), iy = floor(y), iz = floor(z);
+        double fx = ix, fy = iy, fz = iz;
+        int X = ix & 255, Y = iy & 255, Z = iz & 255;
         x -= fx; y -= fy; z -= fz;
         double u = fade(x), v = fade(y), w = fade(z);
         int A = perm[X] + Y, AA = perm[A] + Z, AB = perm[A + 1] + Z;
@@ -52,6 +53,12 @@ public final class PerlinNoise {
             freq *= 2;
         }
         return sum;
+    }
+
+    /** Math.floor as an int, without the library call (texture coordinates are far inside int range). */
+    private static int floor(double v) {
+        int i = (int) v;
+        return v < i ? i - 1 : i;
     }
 
     private static double fade(double t) { return t * t * t * (t * (t * 6 - 15) + 10); }
