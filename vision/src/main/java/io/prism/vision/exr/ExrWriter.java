@@ -37,23 +37,7 @@ public final class ExrWriter {
      * a reader (e.g. a watcher on a farm's output folder) never sees a half-written file.
      */
     public static void write(Path path, FloatImage image, ExrWriteOptions options) throws IOException {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), 1 << 16)) {
-                write(out, image, options);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        atomically(path, out -> write(out, image, options));
     }
 
     /** The file's bytes, e.g. for an upload. */
@@ -69,6 +53,156 @@ public final class ExrWriter {
 
     /** Writes the file to a stream (not closed). */
     public static void write(OutputStream out, FloatImage image, ExrWriteOptions options) throws IOException {
+        Encoded e = encodePart(image, options, null, -1, null);
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        Attributes.putInt(header, MAGIC);
+        Attributes.putInt(header, 2 | (e.longNames ? LONG_NAMES : 0));
+        writeAttributes(header, e.attrs);
+        writeTablesAndChunks(out, header, List.of(e));
+    }
+
+    /** One part of a multi-part file: its name (unique, non-empty), pixels and options. */
+    public record Part(String name, FloatImage image, ExrWriteOptions options) {
+        public Part {
+            if (name == null || name.isEmpty()) throw new IllegalArgumentException("a part needs a name");
+        }
+    }
+
+    /**
+     * Writes a multi-part file (one scanline part per entry, e.g. one per render layer or eye), atomically like
+     * {@link #write(Path, FloatImage, ExrWriteOptions)}. Each part has its own channels, data window and compression;
+     * the display window (the one given, else the union of the data windows) and chromaticities are shared, as the
+     * format requires.
+     */
+    public static void writeParts(Path path, List<Part> parts) throws IOException {
+        atomically(path, out -> writeParts(out, parts));
+    }
+
+    public static byte[] encodeParts(List<Part> parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writeParts(out, parts);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    public static void writeParts(OutputStream out, List<Part> parts) throws IOException {
+        if (parts.isEmpty()) throw new IllegalArgumentException("no parts");
+        java.util.Set<String> names = new java.util.HashSet<>();
+        List<Encoded> encoded = new ArrayList<>();
+        // OpenEXR requires displayWindow, pixelAspectRatio and chromaticities to agree across parts
+        Box2i display = null;
+        Object chroma = null;
+        boolean first = true;
+        int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = Integer.MIN_VALUE, maxY = Integer.MIN_VALUE;
+        for (Part p : parts) {
+            ExrWriteOptions o = p.options();
+            if (o.displayWindow() != null) {
+                if (display != null && !display.equals(o.displayWindow())) {
+                    throw new IllegalArgumentException("parts must share one display window: " + display + " vs "
+                            + o.displayWindow());
+                }
+                display = o.displayWindow();
+            }
+            ExrAttribute c = o.attributes().get("chromaticities");
+            Object cv = c == null ? null : c.value();
+            if (!first && !java.util.Objects.equals(chroma, cv)) {
+                throw new IllegalArgumentException("parts must share the same chromaticities");
+            }
+            chroma = cv;
+            first = false;
+            minX = Math.min(minX, o.originX());
+            minY = Math.min(minY, o.originY());
+            maxX = Math.max(maxX, o.originX() + p.image().width() - 1);
+            maxY = Math.max(maxY, o.originY() + p.image().height() - 1);
+        }
+        if (display == null) display = new Box2i(minX, minY, maxX, maxY);
+        boolean longNames = false;
+        for (int i = 0; i < parts.size(); i++) {
+            Part p = parts.get(i);
+            if (!names.add(p.name())) throw new IllegalArgumentException("duplicate part name '" + p.name() + "'");
+            ExrAttribute own = p.options().attributes().get("name");
+            if (own != null && !p.name().equals(own.value())) {
+                throw new IllegalArgumentException("part '" + p.name() + "' has a different 'name' attribute: " + own.value());
+            }
+            Encoded e = encodePart(p.image(), p.options(), p.name(), i, display);
+            longNames |= e.longNames;
+            encoded.add(e);
+        }
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        Attributes.putInt(header, MAGIC);
+        Attributes.putInt(header, 2 | FLAG_MULTIPART | (longNames ? LONG_NAMES : 0));
+        for (Encoded e : encoded) writeAttributes(header, e.attrs);
+        header.write(0); // an empty header ends the list
+        writeTablesAndChunks(out, header, encoded);
+    }
+
+    static final int FLAG_MULTIPART = 0x1000;
+
+    /** A part ready to write: its header attributes and its chunks (with part-number prefix in multi-part files). */
+    private record Encoded(Map<String, ExrAttribute> attrs, boolean longNames, byte[][] chunks) {
+    }
+
+    private interface StreamWriter {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private static void atomically(Path path, StreamWriter body) throws IOException {
+        Path abs = path.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir != null) Files.createDirectories(dir);
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), 1 << 16)) {
+                body.write(out);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void writeAttributes(ByteArrayOutputStream header, Map<String, ExrAttribute> attrs) {
+        for (ExrAttribute a : attrs.values()) {
+            byte[] value = Attributes.encode(a);
+            header.writeBytes(a.name().getBytes(StandardCharsets.UTF_8));
+            header.write(0);
+            header.writeBytes(a.type().getBytes(StandardCharsets.US_ASCII));
+            header.write(0);
+            Attributes.putInt(header, value.length);
+            header.writeBytes(value);
+        }
+        header.write(0);
+    }
+
+    private static void writeTablesAndChunks(OutputStream out, ByteArrayOutputStream header, List<Encoded> parts)
+            throws IOException {
+        long offset = header.size();
+        for (Encoded e : parts) offset += 8L * e.chunks.length;
+        ByteArrayOutputStream tables = new ByteArrayOutputStream();
+        for (Encoded e : parts) {
+            byte[] table = new byte[8 * e.chunks.length];
+            for (int i = 0; i < e.chunks.length; i++) {
+                putLong(table, 8 * i, offset);
+                offset += e.chunks[i].length;
+            }
+            tables.writeBytes(table);
+        }
+        header.writeTo(out);
+        tables.writeTo(out);
+        for (Encoded e : parts) for (byte[] c : e.chunks) out.write(c);
+        out.flush();
+    }
+
+    private static Encoded encodePart(FloatImage image, ExrWriteOptions options, String partName, int partNumber,
+                                      Box2i sharedDisplay) {
         int w = image.width();
         int h = image.height();
         int[] order = sortedChannels(image.channels());
@@ -87,12 +221,14 @@ public final class ExrWriter {
                 throw new IllegalArgumentException("pixel type given for channel '" + named + "' which is not in " + image.channels());
             }
         }
-        Box2i data = Box2i.ofSize(options.originX(), options.originY(), w, h);
         if ((long) options.originX() + w - 1 > Integer.MAX_VALUE || (long) options.originY() + h - 1 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("data window does not fit int coordinates");
         }
-        Box2i display = options.displayWindow() != null ? options.displayWindow() : data;
+        Box2i data = Box2i.ofSize(options.originX(), options.originY(), w, h);
+        Box2i display = sharedDisplay != null ? sharedDisplay : options.displayWindow() != null ? options.displayWindow() : data;
         Compression compression = options.compression();
+        int lpc = compression.linesPerChunk();
+        int chunkCount = (h + lpc - 1) / lpc;
 
         Map<String, ExrAttribute> attrs = new TreeMap<>(Comparator.comparing(s -> s.getBytes(StandardCharsets.UTF_8),
                 Arrays::compareUnsigned));
@@ -105,30 +241,19 @@ public final class ExrWriter {
         put(attrs, "pixelAspectRatio", "float", 1f);
         put(attrs, "screenWindowCenter", "v2f", new float[] {0f, 0f});
         put(attrs, "screenWindowWidth", "float", 1f);
-
-        ByteArrayOutputStream header = new ByteArrayOutputStream();
-        Attributes.putInt(header, MAGIC);
+        if (partName != null) {
+            put(attrs, "name", "string", partName);
+            put(attrs, "type", "string", ExrHeader.SCANLINE);
+            put(attrs, "chunkCount", "int", chunkCount);
+        }
         boolean longNames = false;
         for (ExrChannel c : channels) longNames |= c.name().getBytes(StandardCharsets.UTF_8).length > 31;
         for (String n : attrs.keySet()) longNames |= n.getBytes(StandardCharsets.UTF_8).length > 31;
-        Attributes.putInt(header, 2 | (longNames ? LONG_NAMES : 0));
-        for (ExrAttribute a : attrs.values()) {
-            byte[] value = Attributes.encode(a);
-            header.writeBytes(a.name().getBytes(StandardCharsets.UTF_8));
-            header.write(0);
-            header.writeBytes(a.type().getBytes(StandardCharsets.US_ASCII));
-            header.write(0);
-            Attributes.putInt(header, value.length);
-            header.writeBytes(value);
-        }
-        header.write(0);
 
-        int lpc = compression.linesPerChunk();
-        int chunkCount = (h + lpc - 1) / lpc;
         byte[][] chunks = new byte[chunkCount][];
         int threads = Math.min(options.threads(), chunkCount / 4);
         if (threads <= 1 || (long) w * h * channels.length < 1 << 18) {
-            encodeRange(0, chunkCount, chunks, planes, channels, data, w, h, options);
+            encodeRange(0, chunkCount, chunks, planes, channels, data, w, h, options, partNumber);
         } else {
             List<Future<?>> futures = new ArrayList<>();
             int per = (chunkCount + threads - 1) / threads;
@@ -137,32 +262,26 @@ public final class ExrWriter {
                 int to = Math.min(chunkCount, from + per);
                 if (from >= to) break;
                 futures.add(Workers.POOL.submit(() -> {
-                    encodeRange(from, to, chunks, planes, channels, data, w, h, options);
+                    encodeRange(from, to, chunks, planes, channels, data, w, h, options, partNumber);
                     return null;
                 }));
             }
             try {
-                encodeRange(0, Math.min(per, chunkCount), chunks, planes, channels, data, w, h, options);
+                encodeRange(0, Math.min(per, chunkCount), chunks, planes, channels, data, w, h, options, partNumber);
                 for (Future<?> f : futures) Workers.await(f);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
             } finally {
                 for (Future<?> f : futures) f.cancel(true);
             }
         }
-        byte[] table = new byte[8 * chunkCount];
-        long offset = header.size() + (long) table.length;
-        for (int i = 0; i < chunkCount; i++) {
-            putLong(table, 8 * i, offset);
-            offset += chunks[i].length;
-        }
-        header.writeTo(out);
-        out.write(table);
-        for (byte[] c : chunks) out.write(c);
-        out.flush();
+        return new Encoded(attrs, longNames, chunks);
     }
 
     /** Encodes chunks [from, to) with a codec of its own. */
     private static void encodeRange(int from, int to, byte[][] chunks, float[][] planes, ExrChannel[] channels, Box2i data,
-                                    int w, int h, ExrWriteOptions options) {
+                                    int w, int h, ExrWriteOptions options, int partNumber) {
+        int prefix = partNumber >= 0 ? 4 : 0;
         int lpc = options.compression().linesPerChunk();
         try (ChunkCodec codec = ChunkCodec.create(options.compression(), options.zipLevel())) {
             byte[] raw = new byte[0];
@@ -176,10 +295,11 @@ public final class ExrWriter {
                 int n = codec.compress(raw, rawLen, block);
                 byte[] src = n < rawLen ? codec.output() : raw;
                 int len = n < rawLen ? n : rawLen;
-                byte[] chunk = new byte[8 + len];
-                putInt(chunk, 0, block.minY());
-                putInt(chunk, 4, len);
-                System.arraycopy(src, 0, chunk, 8, len);
+                byte[] chunk = new byte[prefix + 8 + len];
+                if (prefix > 0) putInt(chunk, 0, partNumber);
+                putInt(chunk, prefix, block.minY());
+                putInt(chunk, prefix + 4, len);
+                System.arraycopy(src, 0, chunk, prefix + 8, len);
                 chunks[i] = chunk;
             }
         }
