@@ -39,8 +39,9 @@ import java.util.stream.Stream;
  * {@code --threads} threads (default 1, as oiiotool gets). The encoded
  * file is then given to {@code oiiotool --threads N --runstats -i:now=1 FILE --compression C -o OUT}, whose per-step
  * times are its decode ({@code -i}) and encode ({@code -o}, includes writing to disk) times, best of
- * {@code --oiiotool-runs}. Throughput is megabytes (10^6) of uncompressed pixel data per second; "x" columns are
- * Prism's speed divided by oiiotool's. oiiotool reports times in 10 ms steps, so small files give coarse numbers.
+ * {@code --oiiotool-runs}. Throughput is megabytes (10^6) of uncompressed pixel data per second, with the total
+ * seconds; "x" columns are oiiotool's time divided by Prism's (above 1: Prism is faster). oiiotool reports times in
+ * 10 ms steps, so small files give coarse numbers.
  */
 @Command(name = "bench-exr", mixinStandardHelpOptions = true,
         description = "OpenEXR decode/encode MB/s per compression, Prism vs oiiotool, on the same files.")
@@ -173,31 +174,31 @@ public final class ExrBenchmark implements Callable<Integer> {
 
     private void printTable(List<Row> rows, boolean oiio) {
         out.println();
-        out.printf(Locale.ROOT, "%-12s %8s %7s | %14s %14s %7s | %14s %14s %7s%n", "compression", "raw MB", "ratio",
-                "Prism dec MB/s", "oiio dec MB/s", "x", "Prism enc MB/s", "oiio enc MB/s", "x");
-        out.println("-".repeat(112));
+        out.printf(Locale.ROOT, "%-11s %7s %6s | %-20s %-20s %6s | %-20s %-20s %6s%n", "compression", "raw MB", "ratio",
+                "Prism decode", "oiiotool decode", "x", "Prism encode", "oiiotool encode", "x");
+        out.println("-".repeat(125));
         for (Row r : rows) {
             double mb = r.rawBytes / 1e6;
-            double pd = mb / r.prismDecode;
-            double pe = mb / r.prismEncode;
             boolean haveOiio = oiio && r.oiioFiles > 0 && r.oiioDecode > 0 && r.oiioEncode > 0;
-            double od = haveOiio ? mb / r.oiioDecode : Double.NaN;
-            double oe = haveOiio ? mb / r.oiioEncode : Double.NaN;
-            out.printf(Locale.ROOT, "%-12s %8.1f %7.2f | %14.1f %14s %7s | %14.1f %14s %7s%n", r.compression, mb,
-                    (double) r.rawBytes / r.fileBytes, pd, fmt(od), ratio(pd, od), pe, fmt(oe), ratio(pe, oe));
+            out.printf(Locale.ROOT, "%-11s %7.1f %6.2f | %-20s %-20s %6s | %-20s %-20s %6s%n", r.compression, mb,
+                    (double) r.rawBytes / r.fileBytes, speed(mb, r.prismDecode),
+                    haveOiio ? speed(mb, r.oiioDecode) : "-", haveOiio ? ratio(r.oiioDecode, r.prismDecode) : "-",
+                    speed(mb, r.prismEncode), haveOiio ? speed(mb, r.oiioEncode) : "-",
+                    haveOiio ? ratio(r.oiioEncode, r.prismEncode) : "-");
         }
         out.println();
-        out.println("MB = 10^6 bytes of uncompressed pixel data; ratio = uncompressed / file size; x = Prism / oiiotool.");
+        out.println("MB = 10^6 bytes of uncompressed pixel data, all files; MB/s (total seconds); ratio = uncompressed /"
+                + " file size; x = oiiotool time / Prism time (> 1: Prism faster).");
         out.println("Prism: in-memory encode/decode, " + threads + " thread(s), best of " + iterations + ". oiiotool: --runstats -i:now=1"
-                + " (decode) and -o (encode incl. disk write), --threads " + threads + ".");
+                + " (decode) and -o (encode incl. disk write), --threads " + threads + ", best of " + oiiotoolRuns + ".");
     }
 
-    private static String fmt(double v) {
-        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
+    private static String speed(double mb, double seconds) {
+        return String.format(Locale.ROOT, "%7.1f MB/s (%.2fs)", mb / seconds, seconds);
     }
 
     private static String ratio(double a, double b) {
-        return Double.isNaN(b) ? "-" : String.format(Locale.ROOT, "%.2f", a / b);
+        return String.format(Locale.ROOT, "%.2f", a / b);
     }
 
     private static String shorten(Path f) {

@@ -30,7 +30,7 @@ class ExrBenchmarkTest {
         String out = buf.toString(StandardCharsets.UTF_8);
         assertThat(rc).as(out).isZero();
         for (String c : List.of("NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24")) {
-            assertThat(out).containsPattern("(?m)^" + c + "\\s+0\\.0\\s+[0-9.]+ \\|\\s+[0-9.]+\\s+-");
+            assertThat(out).containsPattern("(?m)^" + c + "\\s+0\\.0\\s+[0-9.]+ \\|\\s+[0-9.]+ MB/s \\([0-9.]+s\\)\\s+-");
         }
         assertThat(Files.readString(Path.of(getClass().getResource("/META-INF/prism/commands").toURI())))
                 .contains(ExrBenchmark.class.getName());
