@@ -11,8 +11,9 @@ import io.prism.results.auth.ApiTokens;
  * <tr><td>PRISM_RESULTS_HOST</td><td>0.0.0.0</td><td>interface the HTTP server binds</td></tr>
  * <tr><td>PRISM_RESULTS_PORT</td><td>8082</td><td>HTTP port (0 = any free port, e.g. in tests)</td></tr>
  * <tr><td>PRISM_RESULTS_INSTANCES</td><td>2</td><td>HTTP verticle instances (event loops serving requests)</td></tr>
- * <tr><td>PRISM_TOKENS</td><td>(none)</td><td>API tokens, shared format with ingest:
- *     {@code name:secret:scope1+scope2,...}; scopes {@code read}, {@code submit}, {@code admin} (admin implies all)</td></tr>
+ * <tr><td>PRISM_TOKENS</td><td>dev:prism-dev-token:submit+read+admin</td><td>API tokens, the format ingest-service
+ *     reads too: {@code name:secret:scope1+scope2,...}; scopes {@code read}, {@code submit}, {@code admin} (admin implies
+ *     all). The default is the development token, logged as a warning at start: set PRISM_TOKENS in production.</td></tr>
  * <tr><td>PRISM_RESULTS_PUBLIC_READ</td><td>false</td><td>serve the read-only API without a token (demo, studio LAN)</td></tr>
  * <tr><td>PRISM_RESULTS_PAGE_SIZE</td><td>100</td><td>default page size of list endpoints</td></tr>
  * <tr><td>PRISM_RESULTS_MAX_PAGE_SIZE</td><td>1000</td><td>largest page a client may ask for</td></tr>
@@ -35,12 +36,24 @@ public record ResultsApiConfig(String host, int port, int instances, ApiTokens t
         }
     }
 
+    /** The same development default as ingest-service, so {@code prism demo} works with one token. */
+    public static final String DEV_TOKENS = "dev:prism-dev-token:submit+read+admin";
+
+    public boolean developmentTokens() {
+        return tokens.isDevelopmentDefault();
+    }
+
+    public ResultsApiConfig withPort(int newPort) {
+        return new ResultsApiConfig(host, newPort, instances, tokens, publicRead, pageSize, maxPageSize, reprocessMaxFrames,
+                previewMaxPixels, previewCacheEntries, outboxRelay);
+    }
+
     public static ResultsApiConfig from(Env env) {
         return new ResultsApiConfig(
                 env.str("PRISM_RESULTS_HOST", "0.0.0.0"),
                 env.integer("PRISM_RESULTS_PORT", 8082),
                 env.integer("PRISM_RESULTS_INSTANCES", 2),
-                ApiTokens.parse(env.str("PRISM_TOKENS", "")),
+                ApiTokens.parse(env.str("PRISM_TOKENS", DEV_TOKENS)),
                 env.bool("PRISM_RESULTS_PUBLIC_READ", false),
                 env.integer("PRISM_RESULTS_PAGE_SIZE", 100),
                 env.integer("PRISM_RESULTS_MAX_PAGE_SIZE", 1000),

@@ -51,9 +51,12 @@ public final class ResultsApiService implements PrismService {
     @Override
     public Future<Void> deploy(ServiceContext ctx) {
         this.context = ctx;
-        ResultsApiConfig config = override != null ? override : ResultsApiConfig.from(ctx.env());
-        if (config.tokens().isEmpty()) {
-            LOG.warn("event=no-api-tokens detail=\"PRISM_TOKENS is empty: every /api/v1 request without public read is refused\"");
+        ResultsApiConfig configured = override != null ? override : ResultsApiConfig.from(ctx.env());
+        // Port 0 would give each instance a port of its own: pick one free port for all of them to share.
+        ResultsApiConfig config = configured.port() == 0 && configured.instances() > 1 ? configured.withPort(freePort()) : configured;
+        if (config.developmentTokens()) {
+            LOG.warn("event=results-api-dev-token reason=\"PRISM_TOKENS is not set; the development token 'prism-dev-token' "
+                    + "is accepted with every scope. Set PRISM_TOKENS in production.\"");
         }
         ResultsQueries queries = new ResultsQueries(plainDataSource(ctx.database()));
         Reprocessor reprocessor = new Reprocessor(ctx.database(), queries, config.reprocessMaxFrames());
@@ -71,6 +74,14 @@ public final class ResultsApiService implements PrismService {
         }
         return all.onSuccess(id -> LOG.info("event=service-started service=results-api port={} instances={}", port(), config.instances()))
                 .mapEmpty();
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
     }
 
     /**

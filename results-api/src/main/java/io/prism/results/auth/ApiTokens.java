@@ -42,20 +42,27 @@ public final class ApiTokens {
     private record Entry(String name, byte[] digest, Set<Scope> scopes) {}
 
     private final List<Entry> entries;
+    private final boolean developmentDefault;
 
-    private ApiTokens(List<Entry> entries) {
+    private ApiTokens(List<Entry> entries, boolean developmentDefault) {
         this.entries = List.copyOf(entries);
+        this.developmentDefault = developmentDefault;
     }
 
     public static ApiTokens none() {
-        return new ApiTokens(List.of());
+        return new ApiTokens(List.of(), false);
+    }
+
+    /** True when the tokens are the well-known development default. */
+    public boolean isDevelopmentDefault() {
+        return developmentDefault;
     }
 
     /** Parses {@code name:secret:scope+scope,...}; fails naming the malformed entry (never echoing its secret). */
     public static ApiTokens parse(String spec) {
         List<Entry> list = new ArrayList<>();
         if (spec == null || spec.isBlank()) {
-            return new ApiTokens(list);
+            return none();
         }
         int i = 0;
         for (String raw : spec.split(",")) {
@@ -66,16 +73,16 @@ public final class ApiTokens {
             if (parts.length != 3 || parts[0].isBlank() || parts[1].isBlank() || parts[2].isBlank()) {
                 throw new IllegalArgumentException("PRISM_TOKENS entry " + i + " must be name:secret:scope1+scope2");
             }
-            if (parts[1].length() < 8) {
+            if (parts[1].trim().length() < 8) {
                 throw new IllegalArgumentException("PRISM_TOKENS entry " + i + " (" + parts[0] + "): secret shorter than 8 characters");
             }
             EnumSet<Scope> scopes = EnumSet.noneOf(Scope.class);
             for (String s : parts[2].split("\\+")) {
                 scopes.add(Scope.parse(s));
             }
-            list.add(new Entry(parts[0].trim(), digest(parts[1]), Set.copyOf(scopes)));
+            list.add(new Entry(parts[0].trim(), digest(parts[1].trim()), Set.copyOf(scopes)));
         }
-        return new ApiTokens(list);
+        return new ApiTokens(list, spec.trim().equals(io.prism.results.ResultsApiConfig.DEV_TOKENS));
     }
 
     public boolean isEmpty() {

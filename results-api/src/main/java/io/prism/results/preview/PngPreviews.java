@@ -4,6 +4,8 @@ import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.results.http.ApiException;
 import io.prism.vision.ImageFormatException;
+import io.prism.vision.color.DisplayTransform;
+import io.prism.vision.color.Resize;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import io.prism.vision.image.ImageFormat;
@@ -16,8 +18,9 @@ import java.util.Map;
 /**
  * Browser-viewable PNGs made on the fly from stored images:
  * <ul>
- * <li>{@link Kind#BEAUTY} a source frame: linear EXR beauty is sRGB-encoded (the IEC 61966-2-1 transfer function,
- *     as the worker does before inference); PNG/TIFF/JPEG sources are display-referred already.</li>
+ * <li>{@link Kind#BEAUTY} a source frame: linear EXR beauty goes through vision's {@link DisplayTransform#DEFAULT}
+ *     (tone map + sRGB encoding: the same transform that turns beauty into model input); PNG/TIFF/JPEG sources are
+ *     display-referred already.</li>
  * <li>{@link Kind#DATA} a data image such as an uncertainty map: the first channel, scaled so its largest finite
  *     value is white (the scale is data, not light: no transfer function).</li>
  * </ul>
@@ -70,8 +73,8 @@ public final class PngPreviews {
                     + ", larger than the preview limit of " + maxPixels + " pixels");
         }
         FloatImage display = kind == Kind.BEAUTY ? display(image, isLinear(bytes)) : normalised(image);
-        if (maxSide > 0) {
-            display = shrink(display, maxSide);
+        if (maxSide > 0 && Math.max(display.width(), display.height()) > maxSide) {
+            display = Resize.resizeLongEdge(display, maxSide, Resize.Filter.AREA);
         }
         byte[] png = ImageFiles.encode(display, ImageFormat.PNG, RasterOptions.DEFAULT);
         synchronized (cache) {
@@ -85,7 +88,7 @@ public final class PngPreviews {
         return bytes.length >= 4 && (bytes[0] & 0xff) == 0x76 && (bytes[1] & 0xff) == 0x2f && (bytes[2] & 0xff) == 0x31 && (bytes[3] & 0xff) == 0x01;
     }
 
-    /** R,G,B[,A] (or Y[,A]) ready for an 8-bit PNG: colour channels sRGB-encoded when linear, alpha untouched. */
+    /** R,G,B[,A] (or Y[,A]) ready for an 8-bit PNG: through the display transform when linear. */
     static FloatImage display(FloatImage image, boolean linear) {
         List<String> names;
         if (image.has("R") && image.has("G") && image.has("B")) {
@@ -95,21 +98,8 @@ public final class PngPreviews {
         } else {
             names = image.channels().subList(0, Math.min(3, image.channelCount()));
         }
-        int n = image.width() * image.height();
-        float[][] planes = new float[names.size()][];
-        for (int c = 0; c < names.size(); c++) {
-            float[] src = image.plane(names.get(c));
-            if (!linear || names.get(c).equals("A")) {
-                planes[c] = src;
-                continue;
-            }
-            float[] dst = new float[n];
-            for (int i = 0; i < n; i++) {
-                dst[i] = srgbEncode(src[i]);
-            }
-            planes[c] = dst;
-        }
-        return new FloatImage(image.width(), image.height(), names, planes);
+        FloatImage selected = image.select(names);
+        return linear ? DisplayTransform.DEFAULT.apply(selected) : selected;
     }
 
     /** The first channel as grey, divided by its largest finite value (NaN and negatives become black). */
@@ -126,43 +116,5 @@ public final class PngPreviews {
             dst[i] = Float.isFinite(v) && v > 0f ? v * scale : 0f;
         }
         return new FloatImage(image.width(), image.height(), List.of("Y"), new float[][] {dst});
-    }
-
-    /**
-     * The sRGB transfer function (IEC 61966-2-1) for linear values clamped to [0, 1].
-     * Kept here until vision's colour package has it; then this delegates there.
-     */
-    static float srgbEncode(float linear) {
-        if (!(linear > 0f)) return 0f;
-        if (linear >= 1f) return 1f;
-        return linear <= 0.0031308f ? 12.92f * linear : (float) (1.055 * Math.pow(linear, 1 / 2.4) - 0.055);
-    }
-
-    /** Box-filters the image down by the smallest integer factor that brings its longer side to at most maxSide. */
-    static FloatImage shrink(FloatImage image, int maxSide) {
-        int longer = Math.max(image.width(), image.height());
-        int f = (longer + maxSide - 1) / maxSide;
-        if (f <= 1) return image;
-        int w = Math.max(1, image.width() / f);
-        int h = Math.max(1, image.height() / f);
-        float[][] planes = new float[image.channelCount()][w * h];
-        float norm = 1f / (f * f);
-        for (int c = 0; c < image.channelCount(); c++) {
-            float[] src = image.planes()[c];
-            float[] dst = planes[c];
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    float sum = 0;
-                    for (int dy = 0; dy < f; dy++) {
-                        int row = (y * f + dy) * image.width() + x * f;
-                        for (int dx = 0; dx < f; dx++) {
-                            sum += src[row + dx];
-                        }
-                    }
-                    dst[y * w + x] = sum * norm;
-                }
-            }
-        }
-        return new FloatImage(w, h, image.channels(), planes);
     }
 }

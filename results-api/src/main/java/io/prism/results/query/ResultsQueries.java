@@ -125,16 +125,7 @@ public final class ResultsQueries {
 
     /** A page of a job's frames in (frame number, layer, version) order, optionally with their results. */
     public JsonObject frames(FrameFilter f) {
-        Sql sql = new Sql("SELECT " + FRAME_COLUMNS + " FROM frames f WHERE f.job_id = ?", f.jobId());
-        if (f.status() != null) sql.append(" AND f.status = ?", f.status());
-        if (f.layer() != null) sql.append(" AND f.layer = ?", f.layer());
-        if (f.fromFrame() != null) sql.append(" AND f.frame_number >= ?", f.fromFrame());
-        if (f.toFrame() != null) sql.append(" AND f.frame_number <= ?", f.toFrame());
-        if (f.after() != null) {
-            sql.append(" AND (f.frame_number, f.layer, f.frame_version) > (?, ?, ?)",
-                    f.after().frameNumber(), f.after().layer(), f.after().frameVersion());
-        }
-        sql.append(" ORDER BY f.frame_number, f.layer, f.frame_version LIMIT ?", f.limit() + 1);
+        Sql sql = framesSql(f);
         try (Connection c = dataSource.getConnection()) {
             List<JsonObject> rows = sql.query(c, ResultsQueries::frameJson);
             String next = null;
@@ -150,6 +141,36 @@ public final class ResultsQueries {
         } catch (SQLException e) {
             throw new IllegalStateException("frames query failed: " + e.getMessage(), e);
         }
+    }
+
+    private static Sql framesSql(FrameFilter f) {
+        Sql sql = new Sql("SELECT " + FRAME_COLUMNS + " FROM frames f WHERE f.job_id = ?", f.jobId());
+        if (f.status() != null) sql.append(" AND f.status = ?", f.status());
+        if (f.layer() != null) sql.append(" AND f.layer = ?", f.layer());
+        if (f.fromFrame() != null) sql.append(" AND f.frame_number >= ?", f.fromFrame());
+        if (f.toFrame() != null) sql.append(" AND f.frame_number <= ?", f.toFrame());
+        if (f.after() != null) {
+            sql.append(" AND (f.frame_number, f.layer, f.frame_version) > (?, ?, ?)",
+                    f.after().frameNumber(), f.after().layer(), f.after().frameVersion());
+        }
+        return sql.append(" ORDER BY f.frame_number, f.layer, f.frame_version LIMIT ?", f.limit() + 1);
+    }
+
+    private static final String RESULTS_OF_FRAMES =
+            "SELECT r.*, r.statistics::text AS stats FROM results r WHERE r.frame_id = ANY(?) ORDER BY r.task, r.model_version";
+
+    /**
+     * The statements a frames page runs, with their parameters written in as SQL literals, for running the very same
+     * queries in psql (the benchmark's database floor): the frames query, then — given the ids it returned — the
+     * results query.
+     */
+    public static String framesStatementForPsql(FrameFilter f) {
+        return framesSql(f).inline();
+    }
+
+    public static String resultsStatementForPsql(List<UUID> frameIds) {
+        String array = "'{" + String.join(",", frameIds.stream().map(UUID::toString).toList()) + "}'::uuid[]";
+        return RESULTS_OF_FRAMES.replace("?", array);
     }
 
     /** All versions of one frame number of a job (every layer), each with its results. */
@@ -227,8 +248,7 @@ public final class ResultsQueries {
             byFrame.put(frames.get(i).getString("id"), a);
             ids[i] = UUID.fromString(frames.get(i).getString("id"));
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT r.*, r.statistics::text AS stats FROM results r WHERE r.frame_id = ANY(?) ORDER BY r.task, r.model_version")) {
+        try (PreparedStatement ps = c.prepareStatement(RESULTS_OF_FRAMES)) {
             ps.setArray(1, c.createArrayOf("uuid", ids));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -555,6 +575,23 @@ public final class ResultsQueries {
             } catch (SQLException e) {
                 throw new IllegalStateException("query failed: " + e.getMessage(), e);
             }
+        }
+
+        /** The statement with its parameters as SQL literals (strings quoted, numbers as they are). */
+        String inline() {
+            StringBuilder out = new StringBuilder();
+            int p = 0;
+            String t = text.toString();
+            for (int i = 0; i < t.length(); i++) {
+                char ch = t.charAt(i);
+                if (ch == '?') {
+                    Object v = params.get(p++);
+                    out.append(v instanceof Number ? v.toString() : "'" + String.valueOf(v).replace("'", "''") + "'");
+                } else {
+                    out.append(ch);
+                }
+            }
+            return out.toString();
         }
 
         @Override
