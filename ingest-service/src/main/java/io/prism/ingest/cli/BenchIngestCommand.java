@@ -149,7 +149,8 @@ public final class BenchIngestCommand implements Callable<Integer> {
             rows.add(new Row(String.format(Locale.ROOT, "upload %.1f MB EXR: on Kafka", frameBytes / 1e6), frames, (t2 - t0) / 1e9, frameBytes));
 
             // Raw producer, same broker, messages the size of the frames (and, for scale, of one FrameSubmitted).
-            TopicSpec raw = new TopicSpec("prism.bench.raw.v1", 12, (short) 1, Map.of("retention.ms", "600000"), "none");
+            // A scratch topic outside the catalogue (deploy manifests know only the prism.* topics).
+            TopicSpec raw = new TopicSpec("bench-ingest-raw", 12, (short) 1, Map.of("retention.ms", "600000"), "none");
             TopicAdmin.ensureTopics(pc.kafkaBootstrap(), List.of(raw), (short) 0);
             Row rawBig = produce(pc.kafkaBootstrap(), raw.name(), registered, frames);
             byte[] event = EventCodec.encode(FrameSubmitted.of(UUID.randomUUID(), job, "bench", "sh010", "beauty", 1, 1,
