@@ -236,11 +236,25 @@ final class Huffman {
             }
         }
 
+        // The hot loop keeps the bit buffer in locals: acc holds `avail` unread bits (the low ones), `left` counts the
+        // stream's bits not yet consumed (the last byte may be padding).
         int rlc = iM;
-        BitReader in = new BitReader(src, dataStart, end, nBits);
+        int pos = dataStart;
+        long acc = 0;
+        int avail = 0;
+        long left = nBits;
         int o = 0;
-        while (in.left() > 0) {
-            int e = table[(int) in.peek(TABLE_BITS)];
+        final int tb = TABLE_BITS;
+        final int mask = (1 << tb) - 1;
+        while (left > 0) {
+            if (avail < 58) {
+                while (avail <= 56 && pos < end) {
+                    acc = (acc << 8) | (src[pos++] & 0xff);
+                    avail += 8;
+                }
+            }
+            int idx = avail >= tb ? (int) (acc >>> (avail - tb)) & mask : (int) (acc << (tb - avail)) & mask;
+            int e = table[idx];
             int sym;
             int l;
             if (e != 0) {
@@ -249,9 +263,10 @@ final class Huffman {
             } else {
                 sym = -1;
                 l = 0;
-                for (int k = TABLE_BITS + 1; k <= maxLen; k++) {
+                for (int k = tb + 1; k <= maxLen; k++) {
                     if (symbolsByLen[k] == null) continue;
-                    long v = in.peek(k) - firstCode[k];
+                    long bits = avail >= k ? acc >>> (avail - k) : acc << (k - avail);
+                    long v = (bits & ((1L << k) - 1)) - firstCode[k];
                     if (v >= 0 && v < symbolsByLen[k].length) {
                         sym = symbolsByLen[k][(int) v];
                         l = k;
@@ -260,11 +275,20 @@ final class Huffman {
                 }
                 if (sym < 0) throw new CorruptDataException("invalid Huffman code");
             }
-            if (l > in.left()) throw new CorruptDataException("Huffman code runs past the end of the data");
-            in.skip(l);
+            if (l > left || l > avail) throw new CorruptDataException("Huffman code runs past the end of the data");
+            avail -= l;
+            left -= l;
             if (sym == rlc) {
-                if (in.left() < 8) throw new CorruptDataException("Huffman run length runs past the end of the data");
-                int cs = (int) in.take(8);
+                if (left < 8) throw new CorruptDataException("Huffman run length runs past the end of the data");
+                if (avail < 8) {
+                    while (avail <= 56 && pos < end) {
+                        acc = (acc << 8) | (src[pos++] & 0xff);
+                        avail += 8;
+                    }
+                }
+                int cs = (int) (acc >>> (avail - 8)) & 0xff;
+                avail -= 8;
+                left -= 8;
                 if (o == 0) throw new CorruptDataException("Huffman run without a preceding value");
                 if (o + cs > n) throw new CorruptDataException("Huffman data decodes to more than " + n + " values");
                 short prev = dst[o - 1];
