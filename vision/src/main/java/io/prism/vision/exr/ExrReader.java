@@ -45,19 +45,41 @@ public final class ExrReader {
     }
 
     public static ExrImage read(Path path, ExrLimits limits) throws IOException {
+        return read(path, limits, ChannelFilter.ALL);
+    }
+
+    /**
+     * Decodes only the channels the filter accepts (the headers still list every channel); parts left without
+     * channels are not decoded at all. Saves memory and time when a frame carries many layers but one is needed.
+     */
+    public static ExrImage read(Path path, ExrLimits limits, ChannelFilter channels) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return read(ch, path.toString(), limits);
+            return new Decoder(ExrSource.of(ch), path.toString(), limits, channels).decode(true);
+        }
+    }
+
+    /** Which channels to decode: given the part's name (null if unnamed) and the channel's name. */
+    @FunctionalInterface
+    public interface ChannelFilter {
+        ChannelFilter ALL = (part, channel) -> true;
+
+        boolean accept(String part, String channel);
+
+        /** Channels with one of these names, in any part. */
+        static ChannelFilter named(java.util.Collection<String> names) {
+            Set<String> set = Set.copyOf(names);
+            return (part, channel) -> set.contains(channel);
         }
     }
 
     /** Reads from a channel (a file, an upload spooled to disk, ...); the channel is not closed. */
     public static ExrImage read(SeekableByteChannel channel, String sourceName, ExrLimits limits) throws IOException {
-        return new Decoder(ExrSource.of(channel), sourceName, limits).decode(true);
+        return new Decoder(ExrSource.of(channel), sourceName, limits, ChannelFilter.ALL).decode(true);
     }
 
     public static ExrImage read(byte[] data, String sourceName, ExrLimits limits) throws ImageFormatException {
         try {
-            return new Decoder(ExrSource.of(data), sourceName, limits).decode(true);
+            return new Decoder(ExrSource.of(data), sourceName, limits, ChannelFilter.ALL).decode(true);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException e) {
@@ -68,7 +90,8 @@ public final class ExrReader {
     /** The headers only (no pixel data is read). */
     public static List<ExrHeader> readHeaders(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return new Decoder(ExrSource.of(ch), path.toString(), ExrLimits.DEFAULT).decode(false).parts().stream()
+            return new Decoder(ExrSource.of(ch), path.toString(), ExrLimits.DEFAULT, ChannelFilter.ALL).decode(false)
+                    .parts().stream()
                     .map(ExrPart::header).toList();
         }
     }
@@ -76,6 +99,11 @@ public final class ExrReader {
     /** All channels of all parts as one image; see {@link #merge}. */
     public static FloatImage readImage(Path path) throws IOException {
         return merge(read(path));
+    }
+
+    /** The chosen channels of all parts as one image, e.g. {@code ChannelFilter.named(List.of("R", "G", "B", "A"))}. */
+    public static FloatImage readImage(Path path, ChannelFilter channels) throws IOException {
+        return merge(read(path, ExrLimits.DEFAULT, channels));
     }
 
     public static FloatImage readImage(byte[] data, String sourceName) throws ImageFormatException {
@@ -88,7 +116,9 @@ public final class ExrReader {
      * where a part has no data); the result's pixel (0,0) is the union's top-left corner.
      */
     public static FloatImage merge(ExrImage exr) {
-        List<ExrPart> parts = exr.parts();
+        // parts left without channels by a ChannelFilter do not count
+        List<ExrPart> parts = exr.parts().stream().filter(p -> p.image().channelCount() > 0).toList();
+        if (parts.isEmpty()) return exr.parts().get(0).image();
         if (parts.size() == 1) return parts.get(0).image();
         Map<String, Integer> counts = new HashMap<>();
         for (ExrPart p : parts) {
@@ -141,14 +171,22 @@ public final class ExrReader {
         private final ExrSource src;
         private final String source;
         private final ExrLimits limits;
+        private final ChannelFilter filter;
         private String part; // for messages: the part being worked on
         private long fileSize;
         private long headerBytes; // attribute values read so far, all parts
 
-        Decoder(ExrSource src, String source, ExrLimits limits) {
+        Decoder(ExrSource src, String source, ExrLimits limits, ChannelFilter filter) {
             this.src = src;
             this.source = source;
             this.limits = limits;
+            this.filter = filter;
+        }
+
+        private boolean[] wanted(ExrHeader h) {
+            boolean[] w = new boolean[h.channels().size()];
+            for (int c = 0; c < w.length; c++) w[c] = filter.accept(h.name(), h.channels().get(c).name());
+            return w;
         }
 
         ImageFormatException fail(String what) {
@@ -280,7 +318,9 @@ public final class ExrReader {
                 ExrHeader h = headers.get(p);
                 part = label(h, p, multipart);
                 chunks.add(locateChunks(h, p, multipart, offsets.get(p)));
-                floatBytes += h.dataWindow().widthLong() * h.dataWindow().heightLong() * h.channels().size() * 4L;
+                int selected = 0;
+                for (boolean b : wanted(h)) if (b) selected++;
+                floatBytes += h.dataWindow().widthLong() * h.dataWindow().heightLong() * selected * 4L;
             }
             part = null;
             if (floatBytes > limits.maxBytes()) {
@@ -544,12 +584,18 @@ public final class ExrReader {
             int ht = d.height();
             List<ExrChannel> chs = h.channels();
             int nc = chs.size();
+            boolean[] wanted = wanted(h);
             float[][] planes = new float[nc][];
-            float[][] store = new float[nc][]; // where samples land: the plane, or a small one for subsampled channels
+            float[][] store = new float[nc][]; // where samples land: the plane, a small one if subsampled, null if unwanted
             int[] storeW = new int[nc];
+            List<String> names = new ArrayList<>();
+            List<float[]> kept = new ArrayList<>();
             try {
                 for (int c = 0; c < nc; c++) {
+                    if (!wanted[c]) continue;
                     planes[c] = new float[Math.multiplyExact(w, ht)];
+                    names.add(chs.get(c).name());
+                    kept.add(planes[c]);
                     ExrChannel ch = chs.get(c);
                     storeW[c] = w / ch.xSampling();
                     store[c] = ch.subsampled() ? new float[storeW[c] * (ht / ch.ySampling())] : planes[c];
@@ -557,6 +603,7 @@ public final class ExrReader {
             } catch (OutOfMemoryError e) {
                 throw fail("not enough memory for " + w + "x" + ht + "x" + nc + " float pixels");
             }
+            if (names.isEmpty()) return new FloatImage(w, ht, List.of(), new float[0][]); // nothing wanted: skip the data
             int threads = Math.min(limits.maxThreads(), chunks.size() / 4);
             if (threads <= 1 || (long) w * ht * nc < 1 << 18) {
                 decodeRange(h, chunks, 0, chunks.size(), store, storeW);
@@ -582,10 +629,11 @@ public final class ExrReader {
             }
             for (int c = 0; c < nc; c++) {
                 ExrChannel ch = chs.get(c);
-                if (ch.subsampled()) upsample(store[c], storeW[c], ch.xSampling(), ch.ySampling(), planes[c], w, ht);
+                if (wanted[c] && ch.subsampled()) {
+                    upsample(store[c], storeW[c], ch.xSampling(), ch.ySampling(), planes[c], w, ht);
+                }
             }
-            List<String> names = chs.stream().map(ExrChannel::name).toList();
-            return new FloatImage(w, ht, names, planes);
+            return new FloatImage(w, ht, names, kept.toArray(new float[0][]));
         }
 
         private void decodeRange(ExrHeader h, List<Chunk> chunks, int from, int to, float[][] store, int[] storeW)
@@ -630,6 +678,10 @@ public final class ExrReader {
                     int row = (y - d.minY()) / ch.ySampling();
                     int start = row * storeW[c] + (b.minX() - d.minX()) / ch.xSampling();
                     float[] dst = store[c];
+                    if (dst == null) {
+                        p += n * ch.type().bytes(); // not wanted
+                        continue;
+                    }
                     switch (ch.type()) {
                         case HALF -> {
                             for (int x = 0; x < n; x++, p += 2) {

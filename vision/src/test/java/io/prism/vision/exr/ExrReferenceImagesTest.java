@@ -149,4 +149,25 @@ class ExrReferenceImagesTest {
         FloatImage merged = ExrReader.readImage(dir.resolve("Beachball/multipart.0001.exr"));
         assertThat(merged.channels()).contains("rgba_left.R", "rgba_right.R", "depth_left.Z", "disparityL.x");
     }
+
+    @Test
+    void channelFilterDecodesOnlyWhatIsAskedFor() throws Exception {
+        Path dir = TestData.openexrDir();
+        Path single = dir.resolve("Beachball/singlepart.0001.exr");
+        FloatImage all = ExrReader.readImage(single);
+        FloatImage z = ExrReader.readImage(single, ExrReader.ChannelFilter.named(List.of("Z")));
+        assertThat(z.channels()).containsExactly("Z");
+        assertThat(z.plane("Z")).isEqualTo(all.plane("Z"));
+
+        ExrImage rgba = ExrReader.read(dir.resolve("Beachball/multipart.0001.exr"), ExrLimits.DEFAULT,
+                (part, channel) -> part.startsWith("rgba_"));
+        assertThat(rgba.parts()).hasSize(10);
+        assertThat(rgba.part("depth_left").image().channelCount()).isZero();
+        assertThat(rgba.part("depth_left").header().channels()).extracting(ExrChannel::name).containsExactly("Z");
+        FloatImage merged = ExrReader.merge(rgba);
+        assertThat(merged.channels()).containsExactlyInAnyOrder("rgba_left.A", "rgba_left.B", "rgba_left.G", "rgba_left.R",
+                "rgba_right.A", "rgba_right.B", "rgba_right.G", "rgba_right.R");
+        ExrImage full = ExrReader.read(dir.resolve("Beachball/multipart.0001.exr"));
+        assertThat(rgba.part("rgba_left").image().plane("G")).isEqualTo(full.part("rgba_left").image().plane("G"));
+    }
 }
