@@ -20,7 +20,9 @@ import java.util.Map;
  * <tr><td>PRISM_WORKER_&lt;TASK&gt;_STEPS, _ENSEMBLE, _PROCESSING_RES, _TILE_SIZE, _TILE_OVERLAP, _SEED</td><td>model.json</td><td>per-task options, see {@link TaskOptions}</td></tr>
  * <tr><td>PRISM_MODELS_DIR</td><td>models</td><td>shipped default checkpoints ({@code <task>-v1}), registered as version 1 on first start</td></tr>
  * <tr><td>PRISM_WORKER_DEVICE</td><td>cpu</td><td>{@code cpu} or {@code gpu:N}; run one worker per GPU</td></tr>
- * <tr><td>PRISM_WORKER_THREADS</td><td>0</td><td>PyTorch intra-op threads (0 = PyTorch's default: all cores)</td></tr>
+ * <tr><td>PRISM_WORKER_THREADS</td><td>0</td><td>PyTorch intra-op threads; 0 = on {@code cpu} all cores but one (the other
+ *     decodes, encodes and stores frames: PyTorch's threads slow down sharply when they have to share every core),
+ *     on a GPU PyTorch's default</td></tr>
  * <tr><td>PRISM_WORKER_MAX_BATCH</td><td>8</td><td>dynamic batching: at most this many frames per forward pass</td></tr>
  * <tr><td>PRISM_WORKER_MAX_BATCH_DELAY</td><td>20ms</td><td>dynamic batching: wait at most this long to fill a batch</td></tr>
  * <tr><td>PRISM_WORKER_MAX_IN_FLIGHT</td><td>64</td><td>frames consumed but not yet durable; above it the consumer pauses</td></tr>
@@ -64,7 +66,7 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
                 tasks, rules, Map.copyOf(options),
                 env.path("PRISM_MODELS_DIR", Path.of("models")),
                 env.str("PRISM_WORKER_DEVICE", "cpu"),
-                env.integer("PRISM_WORKER_THREADS", 0),
+                threads(env.integer("PRISM_WORKER_THREADS", 0), env.str("PRISM_WORKER_DEVICE", "cpu")),
                 env.integer("PRISM_WORKER_MAX_BATCH", 8),
                 env.duration("PRISM_WORKER_MAX_BATCH_DELAY", Duration.ofMillis(20)),
                 env.integer("PRISM_WORKER_MAX_IN_FLIGHT", 64),
@@ -81,6 +83,11 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
                 env.str("PRISM_WORKER_FRAMES_TOPIC", Topics.FRAMES.name()),
                 env.str("PRISM_WORKER_DLQ_TOPIC", Topics.FRAMES_DLQ.name()),
                 env.str("PRISM_WORKER_MODELS_TOPIC", Topics.MODELS.name()));
+    }
+
+    static int threads(int configured, String device) {
+        if (configured > 0 || !"cpu".equals(device)) return configured;
+        return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
     }
 
     public TaskOptions options(String task) {

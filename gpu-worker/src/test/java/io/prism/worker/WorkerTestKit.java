@@ -118,7 +118,7 @@ final class WorkerTestKit implements AutoCloseable {
         env.put("PRISM_WORKER_PORT", "0");
         env.put("PRISM_WORKER_TASKS", "albedo,mask");
         env.put("PRISM_WORKER_MASK_ENSEMBLE", "2");
-        env.put("PRISM_WORKER_THREADS", "2");
+        env.put("PRISM_WORKER_THREADS", "1");
         env.put("PRISM_WORKER_MAX_BATCH", "8");
         env.put("PRISM_WORKER_MAX_BATCH_DELAY", "10ms");
         env.put("PRISM_WORKER_RETRY_BACKOFF", "100ms");
