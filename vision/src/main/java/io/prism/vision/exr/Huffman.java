@@ -41,7 +41,7 @@ final class Huffman {
         int rlc = iM + 1;
         freq[rlc] = 1;
         buildLengths(im, rlc);
-        canonicalCodes(lengths, codes);
+        canonicalCodes(lengths, codes, im, rlc);
 
         int headerAt = out.size();
         for (int i = 0; i < 20; i++) out.put(0);
@@ -141,9 +141,9 @@ final class Huffman {
     }
 
     /** Canonical code values from code lengths (shared by encoder and decoder). Returns false if lengths overflow. */
-    static boolean canonicalCodes(int[] lengths, long[] codes) {
+    static boolean canonicalCodes(int[] lengths, long[] codes, int from, int to) {
         long[] count = new long[59];
-        for (int l : lengths) count[l]++;
+        for (int s = from; s <= to; s++) count[lengths[s]]++;
         long c = 0;
         long[] start = new long[59];
         for (int i = 58; i > 0; i--) {
@@ -152,7 +152,7 @@ final class Huffman {
             c = nc;
         }
         boolean ok = true;
-        for (int s = 0; s < lengths.length; s++) {
+        for (int s = from; s <= to; s++) {
             int l = lengths[s];
             if (l > 0) {
                 codes[s] = start[l]++;
@@ -182,8 +182,8 @@ final class Huffman {
             throw new CorruptDataException("Huffman data claims " + nBits + " bits, the chunk holds " + (len - 20) + " bytes");
         }
         int end = off + len;
-        // code table
-        Arrays.fill(lengths, 0);
+        // code table (only [im, iM] of the shared arrays is used, so only that range is cleared)
+        Arrays.fill(lengths, im, iM + 1, 0);
         BitReader br = new BitReader(src, off + 20, end, (long) (end - off - 20) * 8);
         for (int s = im; s <= iM; s++) {
             int l = (int) br.take(6);
@@ -199,7 +199,7 @@ final class Huffman {
         if ((nBits + 7L) / 8 > end - dataStart) {
             throw new CorruptDataException("Huffman data of " + nBits + " bits does not fit after its code table");
         }
-        if (!canonicalCodes(lengths, codes)) throw new CorruptDataException("invalid Huffman code table");
+        if (!canonicalCodes(lengths, codes, im, iM)) throw new CorruptDataException("invalid Huffman code table");
 
         // lookup table for codes up to TABLE_BITS long; entry = symbol << 6 | length
         Arrays.fill(table, 0);

@@ -108,13 +108,16 @@ final class PizCodec extends ChunkCodec {
             System.arraycopy(src, p, bitmap, minNonZero, count);
             p += count;
         }
-        // reverse lookup: dense index -> value
+        // reverse lookup: dense index -> value; only the bitmap's non-zero range is visited, so a chunk's set-up
+        // cost follows its size, not 2^16
         int k = 0;
-        for (int v = 0; v < 65536; v++) {
-            if (v == 0 || (bitmap[v >> 3] & (1 << (v & 7))) != 0) lut[k++] = (short) v;
+        lut[k++] = 0;
+        if (minNonZero <= maxNonZero) {
+            for (int v = Math.max(1, minNonZero << 3); v < (maxNonZero + 1) << 3; v++) {
+                if ((bitmap[v >> 3] & (1 << (v & 7))) != 0) lut[k++] = (short) v;
+            }
         }
         int maxValue = k - 1;
-        Arrays.fill(lut, k, 65536, (short) 0);
         if (p + 4 > end) throw new CorruptDataException("PIZ chunk ends before its Huffman data length");
         int hufLen = ExrReader.getInt(src, p);
         p += 4;
@@ -132,7 +135,10 @@ final class PizCodec extends ChunkCodec {
             int nx = b.nx(c);
             for (int j = 0; j < wc; j++) Wavelet.decode(w, region[c] + j, nx, wc, b.ny(c), wc * nx, maxValue);
         }
-        for (int i = 0; i < n; i++) w[i] = lut[w[i] & 0xffff];
+        for (int i = 0; i < n; i++) {
+            int v = w[i] & 0xffff;
+            w[i] = v <= maxValue ? lut[v] : 0; // beyond the table only in corrupt data
+        }
         int[] cursor = Arrays.copyOf(region, region.length - 1);
         int q = 0;
         for (int y = b.minY(); y <= b.maxY(); y++) {
