@@ -119,6 +119,11 @@ class WatchFolderTest {
             }
         });
         assertThat(rows(job)).isZero();
+        // Operators see why (admin scope only).
+        var listing = h.get("/v1/admin/watch?outcome=refused", IngestHarness.ADMIN_TOKEN);
+        assertThat(listing.statusCode()).isEqualTo(200);
+        assertThat(listing.body()).contains(dead.getFileName().toString()).contains("OpenEXR");
+        assertThat(h.get("/v1/admin/watch", IngestHarness.READ_TOKEN).statusCode()).isEqualTo(403);
 
         // A slow writer: the file grows every 100 ms (faster than the 300 ms stability window) until complete.
         byte[] full2 = TestExrs.encode(TestExrs.image(256, 128, 102, "R", "G", "B"));

@@ -44,6 +44,10 @@ public interface IngestRepository extends GenericRepository<IngestPairEntity, UU
     @Query("SELECT * FROM ingest_watch_files")
     List<WatchedFileEntity> watchedFiles();
 
+    /** The newest records with an outcome ('submitted' or 'refused'), for operators. */
+    @Query("SELECT * FROM ingest_watch_files WHERE outcome = :outcome ORDER BY updated_at DESC LIMIT :limit")
+    List<WatchedFileEntity> watchedFilesWithOutcome(String outcome, int limit);
+
     @Query("SELECT * FROM ingest_watch_files WHERE path = :path")
     Optional<WatchedFileEntity> watchedFile(String path);
 

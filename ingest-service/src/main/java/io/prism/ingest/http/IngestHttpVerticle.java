@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
  * POST /v1/pairs/register    JSON: {job, show, shot, frame, beauty, albedo, mask, albedoLayer, ...}   (submit)
  * GET  /v1/frames/{id}       status of a frame: row status, version, whether its event left the outbox (read)
  * GET  /v1/pairs/{id}        status of a pair                                                         (read)
+ * GET  /v1/admin/watch       the watch folder's newest records, ?outcome=refused|submitted&limit=N    (admin)
  * GET  /health/live, /health/ready, /metrics                                                         (open)
  * </pre>
  *
@@ -104,6 +105,7 @@ public final class IngestHttpVerticle extends AbstractVerticle {
                 .handler(BodyHandler.create(false).setBodyLimit(JSON_LIMIT)).handler(this::registerPair);
         router.get("/v1/frames/:id").handler(auth(Scope.READ, "query")).handler(this::frameStatus);
         router.get("/v1/pairs/:id").handler(auth(Scope.READ, "query")).handler(this::pairStatus);
+        router.get("/v1/admin/watch").handler(auth(Scope.ADMIN, "admin")).handler(this::watchState);
         // BodyHandler fails the route with 413 when a body grows past its limit while streaming.
         router.route("/v1/*").failureHandler(ctx -> {
             if (ctx.statusCode() == 413) {
@@ -225,6 +227,31 @@ public final class IngestHttpVerticle extends AbstractVerticle {
                         .put("show", p.show()).put("shot", p.shot()).put("frame", p.frameNumber())
                         .put("beautySha256", p.beautySha256()).put("albedoSha256", p.albedoSha256())
                         .put("maskSha256", p.maskSha256()).put("delivery", pending > 0 ? "pending" : "published");
+            };
+        }, 200);
+    }
+
+    private void watchState(RoutingContext ctx) {
+        handle(ctx, "admin", () -> {
+            String outcome = Optional.ofNullable(ctx.request().getParam("outcome")).orElse("refused");
+            if (!outcome.equals("refused") && !outcome.equals("submitted")) {
+                throw Refusal.badRequest("outcome must be 'refused' or 'submitted'");
+            }
+            int limit;
+            try {
+                limit = Math.min(1000, Math.max(1, Integer.parseInt(Optional.ofNullable(ctx.request().getParam("limit")).orElse("100"))));
+            } catch (NumberFormatException e) {
+                throw Refusal.badRequest("limit must be an integer");
+            }
+            return () -> {
+                io.vertx.core.json.JsonArray files = new io.vertx.core.json.JsonArray();
+                for (var w : db.repository(IngestRepository.class).watchedFilesWithOutcome(outcome, limit)) {
+                    files.add(new JsonObject().put("path", w.path()).put("role", w.role()).put("outcome", w.outcome())
+                            .put("reason", w.reason()).put("frameId", w.frameId() == null ? null : w.frameId().toString())
+                            .put("pairId", w.pairId() == null ? null : w.pairId().toString()).put("size", w.sizeBytes())
+                            .put("updatedAt", w.updatedAt() == null ? null : w.updatedAt().toString()));
+                }
+                return new JsonObject().put("outcome", outcome).put("files", files);
             };
         }, 200);
     }

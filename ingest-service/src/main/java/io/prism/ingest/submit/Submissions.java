@@ -85,19 +85,23 @@ public final class Submissions {
      * @param inTx       runs inside the committing transaction (the watch folder records its state there)
      */
     public FrameReceipt submitFrame(FrameRequest r, Path file, String name, String sourcePath, Consumer<FrameReceipt> inTx) {
-        return submitInspected(r, file, inspector.inspectBeauty(file, name), sourcePath, inTx);
+        long t0 = System.nanoTime();
+        InspectedImage img = inspector.inspectBeauty(file, name);
+        return submitInspected(r, file, img, sourcePath, inTx, System.nanoTime() - t0);
     }
 
     private FrameReceipt submitInspected(FrameRequest r, Path file, InspectedImage img, String sourcePath,
-                                         Consumer<FrameReceipt> inTx) {
+                                         Consumer<FrameReceipt> inTx, long validateNanos) {
+        long t0 = System.nanoTime();
         BlobRef ref = put(file, img);
+        long t1 = System.nanoTime();
         FrameReceipt receipt = transact(() -> {
             FrameReceipt fr = recordFrame(r, ref, sourcePath);
             if (inTx != null) inTx.accept(fr);
             return fr;
         });
         metrics.accepted("frame", r.via(), receipt.duplicate(), ref.size());
-        logAccepted(r, receipt);
+        logAccepted(r, receipt, validateNanos, t1 - t0, System.nanoTime() - t1);
         return receipt;
     }
 
@@ -121,6 +125,7 @@ public final class Submissions {
      *                      folder's case); when true that is a refusal
      */
     public PairReceipt submitPair(PairRequest r, PairSources s, boolean requireTarget, Consumer<PairReceipt> inTx) {
+        long t0 = System.nanoTime();
         InspectedImage beauty = inspector.inspectBeauty(s.beauty(), s.beautyName());
         Layers.Extracted albedo = null;
         Layers.Extracted mask = null;
@@ -145,7 +150,7 @@ public final class Submissions {
                         + " (channels " + beauty.channels() + ")");
             }
             FrameReceipt fr = submitInspected(r.frame(), s.beauty(), beauty, r.sourcePath(), inTx == null ? null
-                    : f -> inTx.accept(new PairReceipt(null, false, f, null, null, null)));
+                    : f -> inTx.accept(new PairReceipt(null, false, f, null, null, null)), System.nanoTime() - t0);
             return new PairReceipt(null, false, fr, null, null, null);
         }
         for (Layers.Extracted t : new Layers.Extracted[] {albedo, mask}) {
@@ -154,12 +159,14 @@ public final class Submissions {
                         + t.height() + " but the beauty is " + beauty.width() + "x" + beauty.height());
             }
         }
+        long t1 = System.nanoTime();
         BlobRef frameSource = put(s.beauty(), beauty);
         BlobRef beautyRef = Layers.hasExtraChannels(beauty) ? put(Layers.beauty(beauty)) : frameSource;
         BlobRef albedoRef = albedo == null ? null : put(albedo);
         BlobRef maskRef = mask == null ? null : put(mask);
         FrameRequest fr = r.frame();
         UUID pairId = pairId(fr.jobId(), fr.shot(), fr.frameNumber(), beautyRef, albedoRef, maskRef);
+        long t2 = System.nanoTime();
         PairReceipt receipt = transact(() -> {
             FrameReceipt frame = r.submitFrame() ? recordFrame(fr, frameSource, r.sourcePath()) : null;
             UUID frameId = frame == null ? null : frame.frameId();
@@ -176,7 +183,7 @@ public final class Submissions {
         });
         if (receipt.frame() != null) {
             metrics.accepted("frame", fr.via(), receipt.frame().duplicate(), frameSource.size());
-            logAccepted(fr, receipt.frame());
+            logAccepted(fr, receipt.frame(), t1 - t0, t2 - t1, System.nanoTime() - t2);
         }
         metrics.accepted("pair", fr.via(), receipt.duplicate(), 0);
         LOG.info("event=pair-accepted via={} pair={} job={} shot={} frame={} albedo={} mask={} duplicate={}", fr.via(),
@@ -253,10 +260,12 @@ public final class Submissions {
         }
     }
 
-    private static void logAccepted(FrameRequest r, FrameReceipt fr) {
-        LOG.info("event=frame-accepted via={} frame={} job={} layer={} number={} version={} sha256={} bytes={} duplicate={}",
+    /** One line per accepted frame, with where the time went (decode/validate, blob store, database commit). */
+    private static void logAccepted(FrameRequest r, FrameReceipt fr, long validateNanos, long storeNanos, long commitNanos) {
+        LOG.info("event=frame-accepted via={} frame={} job={} layer={} number={} version={} sha256={} bytes={} duplicate={} "
+                        + "validateMs={} storeMs={} commitMs={}",
                 r.via(), fr.frameId(), r.jobId(), r.layer(), r.frameNumber(), fr.frameVersion(), fr.source().sha256(),
-                fr.source().size(), fr.duplicate());
+                fr.source().size(), fr.duplicate(), validateNanos / 1_000_000, storeNanos / 1_000_000, commitNanos / 1_000_000);
     }
 
     /** Frame id: a name-based UUID of job, layer, frame number and checksum (same inputs, same id). */
