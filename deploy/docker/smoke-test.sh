@@ -5,7 +5,8 @@
 #   ./prism infra --kafka-port 19092 --pg-port 15432 &          # embedded Kafka + PostgreSQL
 #   deploy/docker/smoke-test.sh prism:0.1.0 results-api ingest-service
 #
-# CONTAINER_ENGINE=podman to use podman; PRISM_SMOKE_KAFKA / PRISM_SMOKE_JDBC to point elsewhere.
+# CONTAINER_ENGINE=podman to use podman; PRISM_SMOKE_KAFKA / PRISM_SMOKE_JDBC to point elsewhere;
+# PRISM_SMOKE_ARGS adds run options, e.g. "-v $PWD/models:/opt/prism/models:ro" for the gpu-worker's checkpoints.
 set -euo pipefail
 image=${1:?image}; shift
 engine=${CONTAINER_ENGINE:-docker}
@@ -20,7 +21,7 @@ for service in "$@"; do
     -v "$name-data:/var/lib/prism" -v "$name-cache:/var/cache/prism" \
     -e PRISM_KAFKA_BOOTSTRAP="$kafka" -e PRISM_JDBC_URL="$jdbc" \
     -e PRISM_DB_USER="${PRISM_DB_USER:-postgres}" -e PRISM_DB_PASSWORD="${PRISM_DB_PASSWORD:-postgres}" \
-    ${PRISM_SMOKE_ENV:-} "$image" serve "$service" >/dev/null
+    ${PRISM_SMOKE_ARGS:-} "$image" serve "$service" >/dev/null
   url="http://127.0.0.1:${port[$service]}/health/ready"
   ok=""
   for _ in $(seq 1 90); do
