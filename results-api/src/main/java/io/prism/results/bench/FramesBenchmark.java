@@ -60,6 +60,9 @@ public final class FramesBenchmark implements Callable<Integer> {
     @Option(names = "--duration", description = "seconds of wrk per shape; default ${DEFAULT-VALUE}")
     int duration = 10;
 
+    @Option(names = "--warmup", description = "seconds of wrk per shape before any measurement (JIT, pool, caches); default ${DEFAULT-VALUE}")
+    int warmup = 15;
+
     @Option(names = "--connections", description = "wrk connections; default ${DEFAULT-VALUE}")
     int connections = 8;
 
@@ -126,6 +129,9 @@ public final class FramesBenchmark implements Callable<Integer> {
             boolean psql = tool("psql");
             List<String[]> table = new ArrayList<>();
             for (Shape shape : shapes) {
+                wrkRun(base, shape, work, threads, connections, warmup, false);
+            }
+            for (Shape shape : shapes) {
                 Measured serial = wrk(base, shape, work, 1, 1);
                 Measured api = wrk(base, shape, work, threads, connections);
                 Measured floor = psql ? psql(url, shape, work) : jdbc(ds, shape);
@@ -179,19 +185,22 @@ public final class FramesBenchmark implements Callable<Integer> {
     }
 
     private Measured wrk(String base, Shape shape, Path work, int threads, int connections) throws Exception {
+        return wrkRun(base, shape, work, threads, connections, duration, true);
+    }
+
+    private Measured wrkRun(String base, Shape shape, Path work, int threads, int connections, int seconds, boolean measure) throws Exception {
         Path script = work.resolve("wrk-" + Math.abs(shape.name().hashCode()) + ".lua");
         StringBuilder lua = new StringBuilder("wrk.headers[\"Authorization\"] = \"Bearer " + TOKEN + "\"\nlocal paths = {\n");
         for (String p : shape.paths()) lua.append("  \"").append(p).append("\",\n");
         lua.append("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n");
         lua.append("done = function(summary, latency, requests)\n  io.write(string.format(\"non2xx=%d\\n\", summary.errors.status))\nend\n");
         Files.writeString(script, lua.toString());
-        // warm-up (JIT, connection pool, page cache), then the measured run
-        run(List.of("wrk", "-t" + threads, "-c" + connections, "-d3s", "-s", script.toString(), base));
-        String out = run(List.of("wrk", "-t" + threads, "-c" + connections, "-d" + duration + "s", "--latency", "-s", script.toString(), base));
+        String out = run(List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", "-s", script.toString(), base));
         Matcher non2xx = Pattern.compile("non2xx=(\\d+)").matcher(out);
         if (non2xx.find() && !non2xx.group(1).equals("0")) {
             throw new IllegalStateException("wrk saw " + non2xx.group(1) + " non-2xx answers for " + shape.name() + ":\n" + out);
         }
+        if (!measure) return null;
         return new Measured(latency(out, "50%"), latency(out, "99%"), number(out, "Requests/sec:\\s+([\\d.]+)"));
     }
 
