@@ -58,6 +58,11 @@ class KafkaOutageTest {
                     IngestHarness.SUBMIT_TOKEN);
             if (r.statusCode() == 202) {
                 accepted.add(IngestHarness.json(r).getString("frameId"));
+                if (i == 10) {
+                    // Durable but not yet on Kafka: the status says so.
+                    HttpResponse<String> status = h.get("/v1/frames/" + IngestHarness.json(r).getString("frameId"), IngestHarness.READ_TOKEN);
+                    assertThat(IngestHarness.json(status).getString("delivery")).isEqualTo("pending");
+                }
             } else {
                 problems.add(IngestHarness.body(r));
             }

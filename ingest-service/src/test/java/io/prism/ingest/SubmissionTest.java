@@ -80,6 +80,11 @@ class SubmissionTest {
         assertThat(status.statusCode()).as(IngestHarness.body(status)).isEqualTo(200);
         assertThat(IngestHarness.json(status).getString("status")).isEqualTo("submitted");
         assertThat(IngestHarness.json(status).getString("delivery")).isEqualTo("published");
+
+        HttpResponse<String> ready = h.get("/health/ready", null);
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(IngestHarness.json(ready).getJsonObject("checks").getString("database")).isEqualTo("UP");
+        assertThat(h.get("/metrics", null).body()).contains("prism_ingest_outbox_lag_ms").contains("prism_ingest_bytes_total");
     }
 
     @Test
@@ -194,13 +199,21 @@ class SubmissionTest {
                 "--shot", "sh050", "--frame", "1", "--path", f1.toString());
         assertThat(badToken.code).isEqualTo(PublishCommand.REFUSED);
         assertThat(badToken.err).contains("401").contains("not valid");
+        // A pair from the AOV layers inside a multi-layer EXR.
+        Path multi = TestExrs.write(h.renders.resolve("show3/sh050/beauty/sh050.0003.exr"), TestExrs.multiLayer(33));
+        Run pair = publish("--server", server, "--token", IngestHarness.SUBMIT_TOKEN, "--job", job, "--show", "show3",
+                "--shot", "sh050", "--frame", "3", "--path", multi.toString(), "--pair", "--style", "toon");
+        assertThat(pair.code).as(pair.err).isZero();
+        assertThat(pair.out).contains("pair");
         Run down = publish("--server", "http://127.0.0.1:1", "--retries", "1", "--job", job, "--show", "show3",
                 "--shot", "sh050", "--frame", "1", "--path", f1.toString());
         assertThat(down.code).isEqualTo(PublishCommand.UNAVAILABLE);
 
-        assertThat(h.count("SELECT count(*) FROM frames WHERE job_id = ?", job)).isEqualTo(2);
-        List<FrameSubmitted> events = h.events(Topics.FRAMES.name(), FrameSubmitted.class, e -> e.jobId().equals(job), 2, Duration.ofSeconds(30));
-        assertThat(events).extracting(FrameSubmitted::frameNumber).containsExactlyInAnyOrder(1, 2);
+        assertThat(h.count("SELECT count(*) FROM frames WHERE job_id = ?", job)).isEqualTo(3);
+        List<FrameSubmitted> events = h.events(Topics.FRAMES.name(), FrameSubmitted.class, e -> e.jobId().equals(job), 3, Duration.ofSeconds(30));
+        assertThat(events).extracting(FrameSubmitted::frameNumber).containsExactlyInAnyOrder(1, 2, 3);
+        assertThat(h.events(Topics.PAIRS.name(), GroundTruthPairSubmitted.class, e -> e.jobId().equals(job), 1, Duration.ofSeconds(30)))
+                .singleElement().satisfies(p -> assertThat(p.style()).isEqualTo("toon"));
         assertThat(events.stream().filter(e -> e.frameNumber() == 2).findFirst().orElseThrow().attributes())
                 .containsEntry("host", "node17");
     }
