@@ -80,7 +80,7 @@ class PipelinePartsTest {
     @Test
     void configHasDocumentedDefaultsAndRejectsNonsense() {
         WorkerConfig c = WorkerConfig.from(new Env(Map.of()));
-        assertThat(c.port()).isEqualTo(8081);
+        assertThat(c.port()).isEqualTo(8084);
         assertThat(c.device()).isEqualTo("cpu");
         assertThat(c.defaultTasks()).containsExactly("albedo", "mask");
         assertThat(c.maxBatch()).isEqualTo(8);
