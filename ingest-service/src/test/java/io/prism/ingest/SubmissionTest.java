@@ -102,6 +102,35 @@ class SubmissionTest {
     }
 
     @Test
+    void concurrentSubmissionsOfTheSameFrameMeetAtTheUniqueConstraints() throws Exception {
+        String job = job();
+        byte[] same = TestExrs.encode(TestExrs.beauty(40));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            // Six farm retries of the same frame at once, and two different re-renders of another frame at once.
+            List<java.util.concurrent.Future<HttpResponse<String>>> sameBytes = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                sameBytes.add(pool.submit(() -> h.uploadFrame(job, 1, "x.0001.exr", same, IngestHarness.SUBMIT_TOKEN)));
+            }
+            var a = pool.submit(() -> h.uploadFrame(job, 2, "x.0002.exr", TestExrs.encode(TestExrs.beauty(41)), IngestHarness.SUBMIT_TOKEN));
+            var b = pool.submit(() -> h.uploadFrame(job, 2, "x.0002.exr", TestExrs.encode(TestExrs.beauty(42)), IngestHarness.SUBMIT_TOKEN));
+            Set<String> ids = new java.util.HashSet<>();
+            for (var f : sameBytes) {
+                HttpResponse<String> r = f.get();
+                assertThat(r.statusCode()).as(IngestHarness.body(r)).isEqualTo(202);
+                ids.add(IngestHarness.json(r).getString("frameId"));
+            }
+            assertThat(ids).hasSize(1);
+            assertThat(List.of(IngestHarness.json(a.get()).getInteger("frameVersion"), IngestHarness.json(b.get()).getInteger("frameVersion")))
+                    .containsExactlyInAnyOrder(1, 2);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(h.count("SELECT count(*) FROM frames WHERE job_id = ?", job)).isEqualTo(3);
+        assertThat(h.events(Topics.FRAMES.name(), FrameSubmitted.class, e -> e.jobId().equals(job), 3, Duration.ofSeconds(30))).hasSize(3);
+    }
+
+    @Test
     void pathRegistrationReadsTheFileUnderARenderRoot() throws Exception {
         String job = job();
         Path file = TestExrs.write(h.renders.resolve("show1/sh020/beauty/sh020.0003.exr"), TestExrs.beauty(3));
