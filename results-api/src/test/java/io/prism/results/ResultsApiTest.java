@@ -281,6 +281,16 @@ class ResultsApiTest {
         HttpResponse<byte[]> uncPng = api.bytes(albedo.getJsonObject("uncertainty").getString("href") + "?format=png", RunningApi.READER);
         BufferedImage uimg = ImageIO.read(new ByteArrayInputStream(uncPng.body()));
         assertThat(uimg.getWidth()).isEqualTo(TestImages.W);
+        int max = 0, min = 255;
+        for (int y = 0; y < uimg.getHeight(); y++) {
+            for (int x = 0; x < uimg.getWidth(); x++) {
+                int g = uimg.getRaster().getSample(x, y, 0);
+                max = Math.max(max, g);
+                min = Math.min(min, g);
+            }
+        }
+        assertThat(max).as("normalised: the largest spread is white").isEqualTo(255);
+        assertThat(min).as("low spread away from the sphere's edge").isLessThan(32);
 
         HttpResponse<byte[]> source = api.bytes(frame.getJsonObject("source").getString("href"), RunningApi.READER);
         assertThat(source.body()).isEqualTo(api.context.blobs().read(images.beauty().stream()

@@ -34,7 +34,7 @@ final class TestImages {
             float[] base = hue(v, variants);
             FloatImage a = FloatImage.blank(W, H, List.of("R", "G", "B"));
             FloatImage m = FloatImage.blank(W, H, List.of("Y"));
-            FloatImage u = FloatImage.blank(W, H, List.of("Y"));
+            FloatImage u = FloatImage.blank(W, H, List.of("R", "G", "B")); // per-channel spread, as the worker writes it
             FloatImage b = FloatImage.blank(W, H, List.of("R", "G", "B", "A"));
             float cx = W * (0.3f + 0.4f * v / Math.max(1, variants - 1)), cy = H * 0.45f, r = H * 0.32f;
             for (int y = 0; y < H; y++) {
@@ -52,7 +52,9 @@ final class TestImages {
                     b.set(3, x, y, 1f);
                     m.set(0, x, y, sphere ? 1f : 0f);
                     float edge = (float) Math.exp(-Math.abs(Math.sqrt(d2) - 1) * 8);
-                    u.set(0, x, y, 0.01f + 0.2f * edge);
+                    for (int c = 0; c < 3; c++) {
+                        u.set(c, x, y, 0.01f + (0.15f + 0.05f * c) * edge);
+                    }
                 }
             }
             beauty.add(store.put(ExrWriter.encode(b, ExrWriteOptions.defaults()), "image/x-exr"));

@@ -21,8 +21,8 @@ import java.util.Map;
  * <li>{@link Kind#BEAUTY} a source frame: linear EXR beauty goes through vision's {@link DisplayTransform#DEFAULT}
  *     (tone map + sRGB encoding: the same transform that turns beauty into model input); PNG/TIFF/JPEG sources are
  *     display-referred already.</li>
- * <li>{@link Kind#DATA} a data image such as an uncertainty map: the first channel, scaled so its largest finite
- *     value is white (the scale is data, not light: no transfer function).</li>
+ * <li>{@link Kind#DATA} a data image such as an uncertainty map: the mean of its channels, scaled so its largest
+ *     finite value is white (the scale is data, not light: no transfer function).</li>
  * </ul>
  * Optionally box-filtered down so the longer side is at most {@code maxSide} pixels (contact-sheet thumbnails).
  * Recently made previews are kept in a small LRU cache keyed by digest, kind and size.
@@ -102,17 +102,26 @@ public final class PngPreviews {
         return linear ? DisplayTransform.DEFAULT.apply(selected) : selected;
     }
 
-    /** The first channel as grey, divided by its largest finite value (NaN and negatives become black). */
+    /**
+     * The mean of the non-alpha channels (an RGB uncertainty map has one spread per channel) as grey, divided by its
+     * largest finite value; NaN and negatives become black.
+     */
     static FloatImage normalised(FloatImage image) {
-        float[] src = image.planes()[0];
+        List<String> names = image.channels().stream().filter(c -> !c.equals("A") && !c.endsWith(".A")).toList();
+        if (names.isEmpty()) names = image.channels();
+        int n = image.width() * image.height();
+        float[] dst = new float[n];
+        for (String c : names) {
+            float[] src = image.plane(c);
+            for (int i = 0; i < n; i++) dst[i] += src[i] / names.size();
+        }
         float max = 0f;
-        for (float v : src) {
+        for (float v : dst) {
             if (Float.isFinite(v) && v > max) max = v;
         }
-        float[] dst = new float[src.length];
         float scale = max > 0f ? 1f / max : 0f;
-        for (int i = 0; i < src.length; i++) {
-            float v = src[i];
+        for (int i = 0; i < n; i++) {
+            float v = dst[i];
             dst[i] = Float.isFinite(v) && v > 0f ? v * scale : 0f;
         }
         return new FloatImage(image.width(), image.height(), List.of("Y"), new float[][] {dst});
