@@ -3,6 +3,9 @@ package io.prism.ingest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,15 +17,28 @@ import org.slf4j.LoggerFactory;
 public final class IngestMetrics {
     private static final Logger LOG = LoggerFactory.getLogger("io.prism.ingest.refusals");
     private final MeterRegistry registry;
-    private final AtomicLong outboxPending = new AtomicLong();
-    private final AtomicLong outboxLagMs = new AtomicLong();
+    private final AtomicLong outboxPending;
+    private final AtomicLong outboxLagMs;
+
+    /**
+     * Gauge state per registry: a redeployed service (restart in the same JVM, the all-in-one runtime) must update
+     * the gauges already registered, not new numbers that no gauge reads.
+     */
+    private static final Map<MeterRegistry, AtomicLong[]> GAUGES = Collections.synchronizedMap(new WeakHashMap<>());
 
     public IngestMetrics(MeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder("prism_ingest_outbox_pending", outboxPending, AtomicLong::get)
-                .description("outbox rows not yet on Kafka").strongReference(true).register(registry);
-        Gauge.builder("prism_ingest_outbox_lag_ms", outboxLagMs, AtomicLong::get)
-                .description("age of the oldest outbox row not yet on Kafka").strongReference(true).register(registry);
+        AtomicLong[] g = GAUGES.computeIfAbsent(registry, r -> {
+            AtomicLong pending = new AtomicLong();
+            AtomicLong lag = new AtomicLong();
+            Gauge.builder("prism_ingest_outbox_pending", pending, AtomicLong::get)
+                    .description("outbox rows not yet on Kafka").strongReference(true).register(r);
+            Gauge.builder("prism_ingest_outbox_lag_ms", lag, AtomicLong::get)
+                    .description("age of the oldest outbox row not yet on Kafka").strongReference(true).register(r);
+            return new AtomicLong[] {pending, lag};
+        });
+        this.outboxPending = g[0];
+        this.outboxLagMs = g[1];
     }
 
     /** A frame (or pair) was accepted; {@code duplicate} when it was already known (idempotent resubmission). */
