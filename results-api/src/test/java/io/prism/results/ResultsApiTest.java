@@ -42,7 +42,7 @@ class ResultsApiTest {
 
     @BeforeAll
     void start() throws Exception {
-        api = new RunningApi(false);
+        api = new RunningApi(false, true);
         images = TestImages.store(api.context.blobs(), 3);
         SyntheticResults.load(ds(), "job", JOBS, FRAMES, images.blobs());
         resultRows = scalar("SELECT count(*) FROM results");
@@ -320,6 +320,45 @@ class ResultsApiTest {
         assertThat(api.bytes(frame.getJsonObject("preview").getString("href"), RunningApi.READER, "If-None-Match", etag).statusCode()).isEqualTo(304);
     }
 
+    @Test
+    void aCorruptedBlobIsNeverServedAsIfItWereWhole() throws Exception {
+        // Two result images whose files were damaged after they were stored (same size, flipped bytes): a small one
+        // (one chunk: answered with a 500 problem) and a large one (several chunks: the connection is cut before
+        // the last chunk, so the client never holds a complete body).
+        String frameId = items(api.get("/api/v1/jobs/job-010/frames?limit=1", RunningApi.READER)).getJsonObject(0).getString("id");
+        java.util.Random rnd = new java.util.Random(7);
+        for (int size : new int[] {1_000, 300_000}) {
+            byte[] bytes = new byte[size];
+            rnd.nextBytes(bytes);
+            var ref = api.context.blobs().put(bytes, "image/x-exr");
+            java.util.UUID resultId = java.util.UUID.randomUUID();
+            try (Connection c = ds().getConnection(); var ps = c.prepareStatement(
+                    "INSERT INTO results (id, frame_id, task, model_version, result_sha256, result_size, result_media_type, width, height) "
+                            + "VALUES (?, ?::uuid, ?, 1, ?, ?, 'image/x-exr', 1, 1)")) {
+                ps.setObject(1, resultId);
+                ps.setString(2, frameId);
+                ps.setString(3, "corrupt-" + size);
+                ps.setString(4, ref.sha256());
+                ps.setLong(5, size);
+                ps.executeUpdate();
+            }
+            bytes[size - 1] ^= 0x5a;
+            java.nio.file.Files.write(((io.prism.platform.blob.FileBlobStore) api.context.blobs()).pathOf(ref.sha256()), bytes);
+            String href = "/api/v1/results/" + resultId + "/image";
+            if (size < 65_536) {
+                JsonObject p = problem(api.get(href, RunningApi.READER), 500);
+                assertThat(p.getString("detail")).contains(ref.sha256());
+            } else {
+                try {
+                    HttpResponse<byte[]> r = api.bytes(href, RunningApi.READER);
+                    assertThat(r.body().length).as("never the whole (corrupted) blob").isLessThan(size);
+                } catch (java.io.IOException expected) {
+                    // the connection was reset mid-body: what a client must see
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ models and training
 
     @Test
@@ -369,6 +408,26 @@ class ResultsApiTest {
         });
         assertThat(events.stream().map(FrameSubmitted::frameNumber)).containsExactlyInAnyOrderElementsOf(
                 java.util.stream.IntStream.rangeClosed(1001, 1020).boxed().toList());
+
+        // the outbox relay publishes them on prism.frames.v1, where workers pick them up
+        List<FrameSubmitted> published = new ArrayList<>();
+        var props = io.prism.platform.kafka.KafkaSettings.toProperties(io.prism.platform.kafka.KafkaSettings.consumer(
+                api.context.config().kafkaBootstrap(), "results-api-test-" + java.util.UUID.randomUUID(), "results-api-test"));
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(props)) {
+            consumer.subscribe(List.of(io.prism.platform.topics.Topics.FRAMES.name()));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (published.size() < 20 && System.currentTimeMillis() < deadline) {
+                for (var rec : consumer.poll(java.time.Duration.ofMillis(500))) {
+                    if (EventCodec.decode(rec.value()) instanceof FrameSubmitted fs && fs.jobId().equals("job-008")
+                            && fs.requestedModels().equals(Map.of("albedo", 1))) {
+                        assertThat(rec.key()).isEqualTo("job-008");
+                        published.add(fs);
+                    }
+                }
+            }
+        }
+        assertThat(published.stream().map(FrameSubmitted::messageId))
+                .containsExactlyInAnyOrderElementsOf(events.stream().map(FrameSubmitted::messageId).toList());
 
         String frameId = accepted.getJsonArray("frameIds").getString(0);
         json(api.post("/api/v1/frames/" + frameId + "/reprocess", RunningApi.ADMIN, "application/json", "{\"models\": {\"mask\": 1}}"), 202);

@@ -26,11 +26,16 @@ final class RunningApi implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     RunningApi(boolean publicRead) throws Exception {
+        this(publicRead, false);
+    }
+
+    /** With {@code outboxRelay}, reprocess requests are published to the shared test broker. */
+    RunningApi(boolean publicRead, boolean outboxRelay) throws Exception {
         Path blobs = Files.createTempDirectory("results-api-blobs-");
         vertx = Vertx.vertx();
         context = ServiceContext.open(vertx, TestInfra.platformConfig(blobs));
         service = new ResultsApiService(new ResultsApiConfig("127.0.0.1", 0, 1, ApiTokens.parse(TOKENS), publicRead,
-                100, 1000, 10_000, 16L * 1024 * 1024, 64, false));
+                100, 1000, 10_000, 16L * 1024 * 1024, 64, outboxRelay));
         service.deploy(context).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
