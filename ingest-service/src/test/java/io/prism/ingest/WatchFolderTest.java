@@ -68,6 +68,10 @@ class WatchFolderTest {
     void completeFramesAreSubmittedOnceAndAovsBesideOrInsideBecomePairs() throws Exception {
         String show = show();
         String job = show + "-sh010";
+        // Frame 1: a broken albedo beside it (truncated): the pair is refused, the beauty is still taken on its own.
+        byte[] albedo1 = TestExrs.encode(TestExrs.beauty(11));
+        Files.createDirectories(frame(show, "sh010", "albedo", 1).getParent());
+        Files.write(frame(show, "sh010", "albedo", 1), Arrays.copyOf(albedo1, albedo1.length / 3));
         TestExrs.write(frame(show, "sh010", "beauty", 1), TestExrs.beauty(1));
         // Frame 2: albedo and mask AOVs as separate files beside the beauty.
         TestExrs.write(frame(show, "sh010", "albedo", 2), TestExrs.beauty(21));
@@ -100,6 +104,8 @@ class WatchFolderTest {
         assertThat(frames).extracting(FrameSubmitted::frameNumber).containsExactlyInAnyOrder(1, 2, 3, 4);
         assertThat(frames).allMatch(f -> f.layer().equals("beauty") && f.show().equals(show) && f.shot().equals("sh010"));
         assertThat(rows(job)).isEqualTo(4);
+        assertThat(h.count("SELECT count(*) FROM ingest_watch_files WHERE path = ? AND outcome = 'refused'",
+                frame(show, "sh010", "albedo", 1).toString())).isEqualTo(1);
     }
 
     @Test
