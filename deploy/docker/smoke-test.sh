@@ -12,7 +12,7 @@ image=${1:?image}; shift
 engine=${CONTAINER_ENGINE:-docker}
 kafka=${PRISM_SMOKE_KAFKA:-127.0.0.1:19092}
 jdbc=${PRISM_SMOKE_JDBC:-jdbc:postgresql://127.0.0.1:15432/prism}
-declare -A port=([ingest-service]=8081 [gpu-worker]=8081 [results-api]=8082 [trainer-service]=8083)
+declare -A port=([ingest-service]=8081 [gpu-worker]=8084 [results-api]=8082 [trainer-service]=8083)
 status=0
 for service in "$@"; do
   name="prism-smoke-$service"

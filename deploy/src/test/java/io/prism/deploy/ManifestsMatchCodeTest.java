@@ -151,6 +151,27 @@ class ManifestsMatchCodeTest {
         assertThat(set).allSatisfy(v -> assertThat(known).as("image variable " + v).contains(v));
     }
 
+    @Test
+    void imagesExposeEveryServicesPort() throws IOException {
+        Set<Integer> ports = new TreeSet<>();
+        CodeFacts.SERVICES.forEach(s -> ports.addAll(code.portDefaults(s).values()));
+        assertThat(ports).isNotEmpty();
+        Matcher expose = Pattern.compile("(?m)^EXPOSE (.+)$").matcher(Files.readString(repo.resolve("deploy/docker/Dockerfile")));
+        assertThat(expose.find()).isTrue();
+        Set<Integer> exposed = new TreeSet<>();
+        for (String p : expose.group(1).trim().split("\\s+")) exposed.add(Integer.parseInt(p));
+        assertThat(exposed).as("Dockerfile EXPOSE").containsAll(ports);
+        Matcher jib = Pattern.compile("<port>(\\d+)</port>").matcher(Files.readString(repo.resolve("launcher/pom.xml")));
+        Set<Integer> jibPorts = new TreeSet<>();
+        while (jib.find()) jibPorts.add(Integer.parseInt(jib.group(1)));
+        assertThat(jibPorts).as("Jib <ports>").containsAll(ports);
+        // The smoke test polls each service's health on its default port.
+        String smoke = Files.readString(repo.resolve("deploy/docker/smoke-test.sh"));
+        for (String s : CodeFacts.SERVICES) {
+            code.portDefaults(s).values().forEach(p -> assertThat(smoke).as("smoke-test.sh port of " + s).contains("[" + s + "]=" + p));
+        }
+    }
+
     // ---------------------------------------------------------------- the checks catch each kind of drift
 
     @Test
