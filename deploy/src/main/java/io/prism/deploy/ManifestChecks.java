@@ -102,6 +102,13 @@ public final class ManifestChecks {
             if (!containerByService.containsKey(s)) problem(where, "services", "no Deployment runs `serve " + s + "`");
         }
         checkServices(where, docs, deploymentByName);
+        for (Map<String, Object> pdb : docs) {
+            if (!"PodDisruptionBudget".equals(pdb.get("kind"))) continue;
+            Map<String, Object> selector = map(at(pdb, "spec", "selector", "matchLabels"));
+            boolean matches = !selector.isEmpty() && deploymentByName.values().stream().anyMatch(d ->
+                    map(at(d, "spec", "template", "metadata", "labels")).entrySet().containsAll(selector.entrySet()));
+            if (!matches) problem(where, "PodDisruptionBudget/" + name(pdb), "selects no Deployment's pods");
+        }
         checkKafka(where, docs, configMaps, prismEnvByService);
         checkScaler(where, docs, deploymentByName, prismEnvByService);
         checkServiceMonitor(where, docs);

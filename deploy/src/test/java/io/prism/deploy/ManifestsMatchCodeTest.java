@@ -198,7 +198,10 @@ class ManifestsMatchCodeTest {
         map(at(api, "readinessProbe", "httpGet")).put("path", "/ready");
         map(list(api.get("ports")).get(0)).put("containerPort", 9999);
         map(api.get("securityContext")).put("readOnlyRootFilesystem", false);
+        map(at(Manifests.find(docs, "PodDisruptionBudget", "results-api"), "spec", "selector", "matchLabels"))
+                .put("app.kubernetes.io/name", "results");
         List<String> problems = checks().checkKubernetes("base", docs);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("PodDisruptionBudget/results-api").contains("selects no"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("readinessProbe path /ready is not " + Health.READY));
         if (code.hasConfig("results-api")) {
             assertThat(problems).anySatisfy(p -> assertThat(p).contains("containerPort http=9999"));
