@@ -1,0 +1,114 @@
+package io.prism.trainer.engine;
+
+import io.prism.engine.model.ModelCheckpoint;
+import io.prism.engine.model.ModelSpec;
+import io.prism.engine.train.PairDataset;
+import io.prism.engine.train.TrainConfig;
+import io.prism.engine.train.Trainer;
+import io.prism.engine.train.TrainingPair;
+import io.prism.trainer.TrainerConfig;
+import io.prism.trainer.run.LabeledFrame;
+import io.prism.trainer.run.ModelTrainer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fine-tunes with the engine's {@link Trainer}: from the active checkpoint ({@code initFrom}), in the run's folder,
+ * with the configured effective batch and seeds. The run goes in chunks of {@code checkpointEvery} steps (the
+ * trainer halts after each, having saved {@code checkpoint-latest} with weights, AdamW moments and step), so
+ * progress is reported at least once a chunk and a run that dies resumes from its last checkpoint. The engine's
+ * resume is exact, so a chunked run ends with the very weights of an uninterrupted one.
+ *
+ * <p>Between checkpoints, each progress line the engine prints is passed to {@link ModelTrainer.Progress#step};
+ * a callback that throws stops the run there (the next run resumes from the last checkpoint before it).
+ */
+public final class EngineModelTrainer implements ModelTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineModelTrainer.class);
+    /** The engine's progress line: {@code [name] ###... 12/40 loss 0.12345 lr ... 3.21 step/s ETA ...}. */
+    private static final Pattern PROGRESS = Pattern.compile("\\s(\\d+)/(\\d+) loss ([-0-9.eE+naNIf]+) .* ([0-9.]+) step/s");
+
+    @Override
+    public Result train(Job job, List<LabeledFrame> frames, Progress progress) throws Exception {
+        if (frames.isEmpty()) throw new IllegalArgumentException("run " + job.runId() + " has no training pairs");
+        TrainerConfig.Training t = job.training();
+        ModelSpec base = ModelCheckpoint.load(job.baseCheckpoint()).spec();
+        TrainConfig cfg = new TrainConfig(job.task(), job.task() + "-finetune-" + job.runId().substring(0, 8),
+                job.runDir().toString(), t.steps(), t.microBatch(), t.gradAccumulation(), t.learningRate(), 1e-4,
+                Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)), 0.1, 1.0, t.cropSize(), true,
+                t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, 0, 0, 0, 1,
+                job.baseCheckpoint().toString(), 0, null, 0, base.inference().processingResolution(), 0, true,
+                t.threads(), "prism trainer-service run " + job.runId());
+        List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
+        PairDataset data = PairDataset.of(pairs, frames.size() + " production pairs of run " + job.runId());
+
+        int step = checkpointStep(job.runDir());
+        progress.started(step, t.steps());
+        int resumedFrom = step;
+        long t0 = System.nanoTime();
+        Trainer.Result r = null;
+        PrintStream sink = new PrintStream(new LineSink(progress), true, StandardCharsets.UTF_8);
+        while (r == null || !r.finished()) {
+            int next = t.checkpointEvery() > 0 ? Math.min(t.steps(), (step / t.checkpointEvery() + 1) * t.checkpointEvery()) : t.steps();
+            TrainConfig chunk = next < t.steps() ? cfg.withHaltAfterStep(next) : cfg;
+            r = new Trainer(chunk, sink).train(data, List.of());
+            step = r.step();
+            double rate = (step - resumedFrom) / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+            progress.checkpoint(step, r.checkpointDir());
+            progress.step(step, t.steps(), r.lastLoss(), rate);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        LOG.info("event=engine-training-done run={} steps={} resumedFrom={} seconds={}", job.runId(), step, resumedFrom, String.format("%.1f", seconds));
+        return new Result(r.modelDir(), step, resumedFrom, Map.of("loss", r.lastLoss(),
+                "stepsPerSecond", (step - resumedFrom) / Math.max(1e-9, seconds), "effectiveBatch", (double) t.effectiveBatch()));
+    }
+
+    /** The step of the run folder's last checkpoint (0 when there is none). */
+    static int checkpointStep(Path runDir) throws IOException {
+        Path state = runDir.resolve(Trainer.LATEST).resolve("state.json");
+        if (!Files.isRegularFile(state)) return 0;
+        Object s = ModelCheckpoint.JSON.readValue(state.toFile(), Map.class).get("step");
+        return s instanceof Number n ? n.intValue() : 0;
+    }
+
+    /** Turns the engine's progress lines into callbacks; a callback's exception propagates out of the trainer. */
+    private static final class LineSink extends OutputStream {
+        private final Progress progress;
+        private final StringBuilder line = new StringBuilder();
+
+        LineSink(Progress progress) {
+            this.progress = progress;
+        }
+
+        @Override
+        public void write(int b) {
+            if (b == '\n') {
+                String l = line.toString();
+                line.setLength(0);
+                Matcher m = PROGRESS.matcher(l);
+                if (m.find()) {
+                    double loss;
+                    try {
+                        loss = Double.parseDouble(m.group(3));
+                    } catch (NumberFormatException e) {
+                        loss = Double.NaN;
+                    }
+                    progress.step(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), loss, Double.parseDouble(m.group(4)));
+                } else if (!l.isBlank()) {
+                    LOG.info("event=engine-trainer line=\"{}\"", l.strip());
+                }
+            } else {
+                line.append((char) b);
+            }
+        }
+    }
+}
