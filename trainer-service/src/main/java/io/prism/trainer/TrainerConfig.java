@@ -47,9 +47,13 @@ import java.util.Map;
  * <tr><td>PRISM_TRAINER_GUARD_FRAMES</td><td>6</td><td>guard frames (0 = no synthetic guard set)</td></tr>
  * <tr><td>PRISM_TRAINER_GUARD_SIZE</td><td>64</td><td>guard frame width and height</td></tr>
  * <tr><td>PRISM_TRAINER_GUARD_SEED</td><td>900000</td><td>first scene seed of the guard set (never a training seed)</td></tr>
- * <tr><td>PRISM_TRAINER_GUARD_SAMPLES</td><td>16</td><td>path-tracing samples per guard pixel</td></tr>
+ * <tr><td>PRISM_TRAINER_GUARD_SAMPLES</td><td>16</td><td>path-tracing samples per guard and replay pixel</td></tr>
+ * <tr><td>PRISM_TRAINER_REPLAY_FRAMES</td><td>16</td><td>frames of the guard style mixed into every fine-tune's
+ *     training data against forgetting (0 = none); same size as the guard frames</td></tr>
+ * <tr><td>PRISM_TRAINER_REPLAY_SEED</td><td>800000</td><td>first scene seed of the replay frames</td></tr>
  * <tr><td>PRISM_TRAINER_LEASE_TTL</td><td>60s</td><td>a run's lease expires this long after its last heartbeat</td></tr>
  * <tr><td>PRISM_TRAINER_HEARTBEAT</td><td>5s</td><td>lease renewal and progress write interval</td></tr>
+ * <tr><td>PRISM_TRAINER_GROUP</td><td>prism-trainer</td><td>Kafka consumer group reading prism.pairs.v1</td></tr>
  * <tr><td>PRISM_TRAINER_INSTANCE</td><td>host-pid-random</td><td>this instance's name in leases and runs</td></tr>
  * </table>
  */
@@ -57,7 +61,7 @@ public record TrainerConfig(List<String> tasks, int httpPort, String tokens, Pat
                             Map<String, TaskPolicy> policies, int minHoldout, int maxTrainPairs, Duration policyInterval,
                             double holdoutFraction, Training training, Evaluation evaluation,
                             Map<String, GateSettings> gates, Guard guard, Duration leaseTtl, Duration heartbeat,
-                            String instance) {
+                            String instance, String consumerGroup) {
 
     public static final String DEV_TOKENS = "dev:prism-dev-token:submit+read+admin";
 
@@ -90,8 +94,11 @@ public record TrainerConfig(List<String> tasks, int httpPort, String tokens, Pat
     /** What a candidate must show: main metric better by {@code margin}; guard metrics within their tolerances. */
     public record GateSettings(String mainMetric, double margin, Map<String, Double> tolerances) {}
 
-    /** The synthetic guard set. */
-    public record Guard(String style, int frames, int size, long firstSeed, int samples) {}
+    /**
+     * The synthetic guard set, and the replay frames of the same style mixed into every fine-tune (rehearsal of the
+     * original data, so tuning on one show does not make the model forget the rest). Disjoint seed ranges.
+     */
+    public record Guard(String style, int frames, int size, long firstSeed, int samples, int replayFrames, long replayFirstSeed) {}
 
     public TaskPolicy policy(String task) {
         TaskPolicy p = policies.get(task);
@@ -154,7 +161,9 @@ public record TrainerConfig(List<String> tasks, int httpPort, String tokens, Pat
                 env.integer("PRISM_TRAINER_GUARD_FRAMES", 6),
                 env.integer("PRISM_TRAINER_GUARD_SIZE", 64),
                 env.longValue("PRISM_TRAINER_GUARD_SEED", 900_000),
-                env.integer("PRISM_TRAINER_GUARD_SAMPLES", 16));
+                env.integer("PRISM_TRAINER_GUARD_SAMPLES", 16),
+                env.integer("PRISM_TRAINER_REPLAY_FRAMES", 16),
+                env.longValue("PRISM_TRAINER_REPLAY_SEED", 800_000));
         Duration ttl = env.duration("PRISM_TRAINER_LEASE_TTL", Duration.ofSeconds(60));
         Duration heartbeat = env.duration("PRISM_TRAINER_HEARTBEAT", Duration.ofSeconds(5));
         if (heartbeat.compareTo(ttl) >= 0) {
@@ -170,7 +179,8 @@ public record TrainerConfig(List<String> tasks, int httpPort, String tokens, Pat
                 env.integer("PRISM_TRAINER_MAX_TRAIN_PAIRS", 2000),
                 env.duration("PRISM_TRAINER_POLICY_INTERVAL", Duration.ofSeconds(30)),
                 holdout, training, evaluation, Map.copyOf(gates), guard, ttl, heartbeat,
-                env.str("PRISM_TRAINER_INSTANCE", defaultInstance()));
+                env.str("PRISM_TRAINER_INSTANCE", defaultInstance()),
+                env.str("PRISM_TRAINER_GROUP", "prism-trainer"));
     }
 
     private static int perTask(Env env, String task, String name, int def) {

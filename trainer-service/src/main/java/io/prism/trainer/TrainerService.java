@@ -66,10 +66,12 @@ public final class TrainerService implements PrismService {
                 }
             }
             TrainerMetrics metrics = new TrainerMetrics(ctx.meters(), config.tasks());
-            List<GuardSet> guards = config.guard().frames() > 0 ? List.of(new SimulatorGuardSet(config.guard())) : List.of();
+            List<GuardSet> guards = config.guard().frames() > 0 ? List.of(SimulatorGuardSet.guard(config.guard())) : List.of();
+            List<GuardSet> replay = config.guard().replayFrames() > 0 ? List.of(SimulatorGuardSet.replay(config.guard())) : List.of();
             executor = new RunExecutor(config, store, registry, new PairLoader(ctx.blobs()), new EngineModelTrainer(),
-                    new EngineModelEvaluator("cpu"), guards, metrics);
-            PairConsumerVerticle consumer = new PairConsumerVerticle(new PairIntake(store, ctx.blobs()), ctx.config().kafkaBootstrap(), metrics);
+                    new EngineModelEvaluator("cpu"), guards, replay, metrics);
+            PairConsumerVerticle consumer = new PairConsumerVerticle(new PairIntake(store, ctx.blobs()), ctx.config().kafkaBootstrap(),
+                    config.consumerGroup(), metrics);
             Health health = new Health().check("database", store::ping).check("pairs-consumer", consumer::polling);
             http = new AdminHttpVerticle(config.httpPort(), AdminTokens.parse(config.tokens()), registry, store,
                     config.holdoutFraction(), health, ctx.meters());

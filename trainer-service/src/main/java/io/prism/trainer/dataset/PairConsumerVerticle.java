@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class PairConsumerVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(PairConsumerVerticle.class);
-    public static final String GROUP = "prism-trainer";
 
     private final PairIntake intake;
     private final String bootstrap;
+    private final String group;
     private final TrainerMetrics metrics;
     private volatile boolean running;
     private volatile boolean polling;
@@ -37,9 +37,10 @@ public final class PairConsumerVerticle extends AbstractVerticle {
     private Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    public PairConsumerVerticle(PairIntake intake, String bootstrap, TrainerMetrics metrics) {
+    public PairConsumerVerticle(PairIntake intake, String bootstrap, String group, TrainerMetrics metrics) {
         this.intake = intake;
         this.bootstrap = bootstrap;
+        this.group = group;
         this.metrics = metrics;
     }
 
@@ -50,7 +51,7 @@ public final class PairConsumerVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> startPromise) {
-        consumer = new KafkaConsumer<>(KafkaSettings.toProperties(KafkaSettings.consumer(bootstrap, GROUP, "trainer-pairs")));
+        consumer = new KafkaConsumer<>(KafkaSettings.toProperties(KafkaSettings.consumer(bootstrap, group, "trainer-pairs")));
         consumer.subscribe(List.of(Topics.PAIRS.name()));
         running = true;
         thread = new Thread(this::loop, "trainer-pairs-consumer");

@@ -11,31 +11,51 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The guard set: frames of the original synthetic style (the shipped models' training data), rendered by the
- * simulator from fixed scene seeds never used for training. Rendering is deterministic, so every run's gate sees
+ * Frames of the original synthetic style (the shipped models' training data) rendered by the simulator from fixed
+ * scene seeds: the gate's guard set, or the replay frames a fine-tune rehearses. Rendering is deterministic, so every run's gate sees
  * the very same frames; they are rendered once per process.
  */
 public final class SimulatorGuardSet implements GuardSet {
-    private final TrainerConfig.Guard guard;
+    private final String name;
+    private final String style;
+    private final int count;
+    private final int size;
+    private final long firstSeed;
+    private final int samples;
     private List<RenderedFrame> frames;
 
-    public SimulatorGuardSet(TrainerConfig.Guard guard) {
-        this.guard = guard;
+    public SimulatorGuardSet(String name, String style, int count, int size, long firstSeed, int samples) {
+        this.name = name;
+        this.style = style;
+        this.count = count;
+        this.size = size;
+        this.firstSeed = firstSeed;
+        this.samples = samples;
+    }
+
+    /** The gate's guard set: {@code guard_<style>}. */
+    public static SimulatorGuardSet guard(TrainerConfig.Guard g) {
+        return new SimulatorGuardSet("guard_" + g.style(), g.style(), g.frames(), g.size(), g.firstSeed(), g.samples());
+    }
+
+    /** The replay frames mixed into training: {@code replay_<style>}. */
+    public static SimulatorGuardSet replay(TrainerConfig.Guard g) {
+        return new SimulatorGuardSet("replay_" + g.style(), g.style(), g.replayFrames(), g.size(), g.replayFirstSeed(), g.samples());
     }
 
     @Override
     public String name() {
-        return "guard_" + guard.style();
+        return name;
     }
 
     private synchronized List<RenderedFrame> rendered() {
         if (frames == null) {
-            Style style = Style.parse(guard.style());
+            Style st = Style.parse(style);
             Renderer renderer = new Renderer();
             List<RenderedFrame> out = new ArrayList<>();
-            for (int i = 0; i < guard.frames(); i++) {
-                out.add(renderer.render(SceneGenerator.generate(style, guard.firstSeed() + i), 1, guard.size(), guard.size(),
-                        guard.samples(), Math.max(1, Runtime.getRuntime().availableProcessors())));
+            for (int i = 0; i < count; i++) {
+                out.add(renderer.render(SceneGenerator.generate(st, firstSeed + i), 1, size, size,
+                        samples, Math.max(1, Runtime.getRuntime().availableProcessors())));
             }
             frames = List.copyOf(out);
         }
@@ -48,7 +68,7 @@ public final class SimulatorGuardSet implements GuardSet {
         List<RenderedFrame> all = rendered();
         for (int i = 0; i < all.size(); i++) {
             RenderedFrame f = all.get(i);
-            String id = guard.style() + "-seed" + (guard.firstSeed() + i);
+            String id = style + "-seed" + (firstSeed + i);
             out.add(new LabeledFrame(id, f.beauty(), task.equals("mask") ? f.mask() : f.albedo()));
         }
         return out;

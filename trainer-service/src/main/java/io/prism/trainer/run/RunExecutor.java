@@ -58,6 +58,7 @@ public final class RunExecutor {
     private final ModelTrainer trainer;
     private final ModelEvaluator evaluator;
     private final List<GuardSet> guards;
+    private final List<GuardSet> replay;
     private final TrainerMetrics metrics;
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService heartbeats;
@@ -67,7 +68,8 @@ public final class RunExecutor {
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     public RunExecutor(TrainerConfig config, TrainerStore store, ModelRegistry registry, PairLoader loader,
-                       ModelTrainer trainer, ModelEvaluator evaluator, List<GuardSet> guards, TrainerMetrics metrics) {
+                       ModelTrainer trainer, ModelEvaluator evaluator, List<GuardSet> guards, List<GuardSet> replay,
+                       TrainerMetrics metrics) {
         this.config = config;
         this.store = store;
         this.registry = registry;
@@ -75,6 +77,7 @@ public final class RunExecutor {
         this.trainer = trainer;
         this.evaluator = evaluator;
         this.guards = List.copyOf(guards);
+        this.replay = List.copyOf(replay);
         this.metrics = metrics;
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "trainer-heartbeat");
@@ -188,10 +191,17 @@ public final class RunExecutor {
             Path baseDir = registry.materialize(base, config.modelCacheDir());
             List<TrainingPairEntity> trainPairs = store.runPairs(id, "train");
             List<TrainingPairEntity> holdoutPairs = store.runPairs(id, "holdout");
-            List<LabeledFrame> train = loader.load(task, trainPairs);
+            List<LabeledFrame> train = new ArrayList<>(loader.load(task, trainPairs));
+            int replayed = 0;
+            for (GuardSet r : replay) {
+                List<LabeledFrame> frames = r.frames(task);
+                train.addAll(frames);
+                replayed += frames.size();
+            }
             List<LabeledFrame> holdout = loader.load(task, holdoutPairs);
             checkAlive("data loading");
 
+            int replayedFrames = replayed;
             Path runDir = Path.of(run.checkpointDir());
             Files.createDirectories(runDir);
             long[] lastWrite = {0};
@@ -200,7 +210,7 @@ public final class RunExecutor {
                 public void started(int fromStep, int totalSteps) {
                     String line = fromStep > 0 ? "resumed from checkpoint at step " + fromStep + " of " + totalSteps
                             : "training from " + base.label() + " for " + totalSteps + " steps (effective batch "
-                            + config.training().effectiveBatch() + ") on " + train.size() + " pairs";
+                            + config.training().effectiveBatch() + ") on " + trainPairs.size() + " pairs + " + replayedFrames + " replay frames";
                     store.progress(id, owner, fromStep, Map.of("resumedFromStep", fromStep), line);
                     LOG.info("event=run-training task={} run={} {}", task, id, line);
                 }
@@ -252,7 +262,7 @@ public final class RunExecutor {
             activeEval.forEach((set, m) -> m.forEach((k, v) -> flat.put("active_v" + active.version() + "." + set + "." + k, v)));
             flat.put("gate.passed", verdict.passed() ? 1.0 : 0.0);
             trained.metrics().forEach((k, v) -> flat.put("train." + k, v));
-            ModelVersion candidate = registerOnce(run, trained.checkpoint(), flat, snapshot(id, trainPairs, holdoutPairs, trained),
+            ModelVersion candidate = registerOnce(run, trained.checkpoint(), flat, snapshot(id, trainPairs, holdoutPairs, replayed, trained),
                     "fine-tune of " + base.label() + " by run " + id + ": gate " + verdict.summary());
             store.setCandidate(id, candidate.version());
 
@@ -260,7 +270,7 @@ public final class RunExecutor {
             runMetrics.put("evaluation", Map.of("candidate", candEval, "active", activeEval, "activeVersion", active.version(),
                     "candidateVersion", candidate.version()));
             runMetrics.put("gate", verdict.toJson());
-            runMetrics.put("data", Map.of("trainPairs", trainPairs.size(), "holdoutPairs", holdoutPairs.size()));
+            runMetrics.put("data", Map.of("trainPairs", trainPairs.size(), "holdoutPairs", holdoutPairs.size(), "replayFrames", replayed));
             runMetrics.put("resumedFromStep", trained.resumedFromStep());
             metrics.gate(task, verdict.passed(), verdict.mainDelta());
             if (verdict.passed()) {
@@ -306,8 +316,8 @@ public final class RunExecutor {
     }
 
     /** What the candidate learned from: enough to find every pair again and to compare data across versions. */
-    private static Map<String, Object> snapshot(UUID runId, List<TrainingPairEntity> train, List<TrainingPairEntity> holdout,
-                                                ModelTrainer.Result trained) {
+    private Map<String, Object> snapshot(UUID runId, List<TrainingPairEntity> train, List<TrainingPairEntity> holdout,
+                                         int replayed, ModelTrainer.Result trained) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("runId", runId.toString());
         m.put("trainPairs", train.size());
@@ -316,6 +326,8 @@ public final class RunExecutor {
         m.put("holdoutPairIdsSha256", digest(holdout));
         m.put("trainByShowStyle", train.stream().collect(Collectors.groupingBy(
                 p -> p.show() + "/" + (p.style() == null ? "-" : p.style()), TreeMap::new, Collectors.counting())));
+        m.put("replayFrames", replayed);
+        m.put("replaySets", replay.stream().map(GuardSet::name).toList());
         m.put("steps", trained.stepsDone());
         return m;
     }
