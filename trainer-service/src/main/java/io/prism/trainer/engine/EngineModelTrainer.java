@@ -1,5 +1,6 @@
 package io.prism.trainer.engine;
 
+import ai.djl.pytorch.jni.JniUtils;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.engine.model.ModelSpec;
 import io.prism.engine.train.PairDataset;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -35,10 +37,27 @@ import org.slf4j.LoggerFactory;
 public final class EngineModelTrainer implements ModelTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(EngineModelTrainer.class);
     /** The engine's progress line: {@code [name] ###... 12/40 loss 0.12345 lr ... 3.21 step/s ETA ...}. */
+    /**
+     * DJL's PyTorch engine lets one gradient collector exist per JVM at a time, so fine-tunes in one process (several
+     * tasks, or a halted run still unwinding while its successor starts) take turns.
+     */
+    private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
     private static final Pattern PROGRESS = Pattern.compile("\\s(\\d+)/(\\d+) loss ([-0-9.eE+naNIf]+) .* ([0-9.]+) step/s");
 
     @Override
     public Result train(Job job, List<LabeledFrame> frames, Progress progress) throws Exception {
+        ONE_AT_A_TIME.lockInterruptibly();
+        try {
+            // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that started
+            // the engine. Loading weights into parameters in place needs it off on this (run) thread too.
+            JniUtils.setGradMode(false);
+            return trainExclusively(job, frames, progress);
+        } finally {
+            ONE_AT_A_TIME.unlock();
+        }
+    }
+
+    private Result trainExclusively(Job job, List<LabeledFrame> frames, Progress progress) throws Exception {
         if (frames.isEmpty()) throw new IllegalArgumentException("run " + job.runId() + " has no training pairs");
         TrainerConfig.Training t = job.training();
         ModelSpec base = ModelCheckpoint.load(job.baseCheckpoint()).spec();
