@@ -45,10 +45,19 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void prismServeFindsTheServiceByName() {
+        assertThat(java.util.ServiceLoader.load(io.prism.platform.service.PrismService.class).stream()
+                .map(p -> p.get().name())).contains("results-api");
+    }
+
+    @Test
     void configDefaultsAndTokenFormat() {
         ResultsApiConfig c = ResultsApiConfig.from(new Env(Map.of("PRISM_TOKENS", "ci:s3cret-token:read+admin")));
         assertThat(c.port()).isEqualTo(8082);
         assertThat(c.publicRead()).isFalse();
+        assertThat(ResultsApiConfig.from(new Env(Map.of())).developmentTokens()).as("unset: the dev token shared with ingest").isTrue();
+        assertThat(ResultsApiConfig.from(new Env(Map.of())).tokens().authenticate("prism-dev-token")).isPresent();
+        assertThat(c.developmentTokens()).isFalse();
         assertThat(c.tokens().authenticate("s3cret-token")).get().satisfies(p -> {
             assertThat(p.name()).isEqualTo("ci");
             assertThat(p.has(io.prism.results.auth.ApiTokens.Scope.SUBMIT)).as("admin implies every scope").isTrue();
