@@ -69,6 +69,15 @@ public final class PublishCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean isPair = pair || albedo != null || mask != null;
+        if (upload) {
+            for (Path f : new Path[] {path, albedo, mask}) {
+                if (f != null && !Files.isRegularFile(f)) {
+                    err.println("prism publish: no file to upload at " + f);
+                    err.flush();
+                    return REFUSED;
+                }
+            }
+        }
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         String lastProblem = "no attempt made";
