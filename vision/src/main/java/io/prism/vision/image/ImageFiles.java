@@ -43,7 +43,9 @@ import java.util.List;
  * PNG/TIFF/JPEG (through ImageIO) map to channels {@code R,G,B[,A]} or, for grey images, {@code Y[,A]}; integer
  * samples are scaled to [0, 1] by their bit depth (8 or 16 bit), float TIFF samples are kept as they are. No transfer
  * function is applied in either direction: an sRGB PNG reads as sRGB-encoded values. Alpha in PNG/TIFF is straight
- * (not premultiplied), unlike OpenEXR's convention; see {@code io.prism.vision.color.Alpha}.
+ * (not premultiplied), unlike OpenEXR's convention (a TIFF stored with associated alpha is converted on reading); see
+ * {@code io.prism.vision.color.Alpha}. TIFF goes through TwelveMonkeys' ImageIO plugin when it is on the class path
+ * (it is a dependency of this module), which reads what libtiff-based tools write (16-bit with predictor).
  */
 public final class ImageFiles {
     private ImageFiles() {
@@ -103,9 +105,8 @@ public final class ImageFiles {
 
     private static FloatImage readRaster(byte[] data, String name, ImageFormat f) throws ImageFormatException {
         try (ImageInputStream iis = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
-            if (!readers.hasNext()) throw new ImageFormatException("no " + f.label() + " decoder for " + name);
-            ImageReader reader = readers.next();
+            ImageReader reader = preferredReader(ImageIO.getImageReaders(iis));
+            if (reader == null) throw new ImageFormatException("no " + f.label() + " decoder for " + name);
             try {
                 reader.setInput(iis, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
@@ -124,7 +125,43 @@ public final class ImageFiles {
         }
     }
 
-    /** A BufferedImage as a float image, samples scaled to [0,1] by bit depth (float samples kept). */
+    /** The JDK's own writers (tested here for 8/16-bit PNG, TIFF with Deflate, JPEG), else the first available. */
+    private static ImageWriter preferredWriter(Iterator<ImageWriter> writers) {
+        ImageWriter first = null;
+        while (writers.hasNext()) {
+            ImageWriter w = writers.next();
+            if (w.getClass().getName().startsWith("com.sun.imageio.")) {
+                if (first != null) first.dispose();
+                return w;
+            }
+            if (first == null) first = w;
+            else w.dispose();
+        }
+        return first;
+    }
+
+    /**
+     * TwelveMonkeys' plugins when present (their TIFF reader handles 16-bit data with a predictor, which the JDK's
+     * does not), else the first one ImageIO offers.
+     */
+    private static ImageReader preferredReader(Iterator<ImageReader> readers) {
+        ImageReader first = null;
+        while (readers.hasNext()) {
+            ImageReader r = readers.next();
+            if (r.getClass().getName().startsWith("com.twelvemonkeys.")) {
+                if (first != null) first.dispose();
+                return r;
+            }
+            if (first == null) first = r;
+            else r.dispose();
+        }
+        return first;
+    }
+
+    /**
+     * A BufferedImage as a float image, samples scaled to [0,1] by bit depth (float samples kept). Premultiplied
+     * (associated) alpha, as some TIFFs have, is divided out: raster images come back with straight alpha.
+     */
     public static FloatImage toFloatImage(BufferedImage img) {
         ColorModel cm = img.getColorModel();
         int w = img.getWidth();
@@ -157,6 +194,12 @@ public final class ImageFiles {
             for (int y = 0; y < h; y++) {
                 r.getSamples(0, y, w, 1, b, row);
                 for (int x = 0; x < w; x++) planes[b][y * w + x] = row[x] / max;
+            }
+        }
+        if (alpha && cm.isAlphaPremultiplied()) {
+            float[] a = planes[names.size() - 1];
+            for (int b = 0; b < names.size() - 1; b++) {
+                for (int i = 0; i < a.length; i++) if (a[i] > 0) planes[b][i] /= a[i];
             }
         }
         return new FloatImage(w, h, names, planes);
@@ -222,9 +265,8 @@ public final class ImageFiles {
             case JPEG -> "jpeg";
             default -> throw new IllegalArgumentException(format.toString());
         };
-        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(formatName);
-        if (!writers.hasNext()) throw new IOException("no ImageIO writer for " + formatName);
-        ImageWriter writer = writers.next();
+        ImageWriter writer = preferredWriter(ImageIO.getImageWritersByFormatName(formatName));
+        if (writer == null) throw new IOException("no ImageIO writer for " + formatName);
         try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
             writer.setOutput(ios);
             ImageWriteParam param = writer.getDefaultWriteParam();
