@@ -30,8 +30,11 @@ public final class CodeFacts {
     public static final List<String> SERVICES = List.of("ingest-service", "gpu-worker", "trainer-service", "results-api");
 
     private static final Pattern VAR = Pattern.compile("\"(PRISM_[A-Z0-9_]*[A-Z0-9])\"");
-    private static final Pattern INT_DEFAULT = Pattern.compile("\"(PRISM_[A-Z0-9_]*[A-Z0-9])\"\\s*,\\s*(\\d[\\d_]*)\\s*\\)");
-    private static final Pattern STR_DEFAULT = Pattern.compile("\"(PRISM_[A-Z0-9_]*[A-Z0-9])\"\\s*,\\s*\"([^\"]*)\"\\s*\\)");
+    // Defaults only from Env reads (env.integer("PRISM_X", 8081), env.str("PRISM_Y", "z")), not from a map.put of
+    // the same name elsewhere (a benchmark setting a port to 0).
+    private static final String READ = "\\b(?:str|integer|longValue|decimal|bool)\\(\\s*";
+    private static final Pattern INT_DEFAULT = Pattern.compile(READ + "\"(PRISM_[A-Z0-9_]*[A-Z0-9])\"\\s*,\\s*(\\d[\\d_]*)\\s*\\)");
+    private static final Pattern STR_DEFAULT = Pattern.compile(READ + "\"(PRISM_[A-Z0-9_]*[A-Z0-9])\"\\s*,\\s*\"([^\"]*)\"\\s*\\)");
     private static final Pattern TOPIC = Pattern.compile("\"(prism\\.[a-z0-9.]+\\.v\\d+)\"");
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
 
