@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboxRelay extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final java.util.Map<MeterRegistry, AtomicLong[]> GAUGES =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     private final Database database;
     private final String bootstrap;
     private final MeterRegistry meters;
@@ -42,8 +44,8 @@ public final class OutboxRelay extends AbstractVerticle {
     private Producer<String, byte[]> producer;
     private Counter published;
     private Counter failures;
-    private final AtomicLong pending = new AtomicLong();
-    private final AtomicLong lagMs = new AtomicLong();
+    private AtomicLong pending;
+    private AtomicLong lagMs;
     private volatile boolean stopped;
     private long backoffMs;
 
@@ -66,8 +68,16 @@ public final class OutboxRelay extends AbstractVerticle {
         producer = new KafkaProducer<>(props);
         published = Counter.builder("prism_outbox_published_total").register(meters);
         failures = Counter.builder("prism_outbox_publish_failures_total").register(meters);
-        Gauge.builder("prism_outbox_pending", pending, AtomicLong::get).register(meters);
-        Gauge.builder("prism_outbox_lag_ms", lagMs, AtomicLong::get).description("age of the oldest unpublished row").register(meters);
+        // The outbox is one table: every relay of a registry (all-in-one runtime, redeploys) reports into the same
+        // gauge state, so the gauges never stay bound to a relay that has been undeployed.
+        AtomicLong[] state = GAUGES.computeIfAbsent(meters, m -> {
+            AtomicLong[] s = {new AtomicLong(), new AtomicLong()};
+            Gauge.builder("prism_outbox_pending", s[0], AtomicLong::get).register(m);
+            Gauge.builder("prism_outbox_lag_ms", s[1], AtomicLong::get).description("age of the oldest unpublished row").register(m);
+            return s;
+        });
+        pending = state[0];
+        lagMs = state[1];
         schedule(0);
         startPromise.complete();
     }
