@@ -148,6 +148,7 @@ public final class FramesBenchmark implements Callable<Integer> {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             if (pg != null) pg.close();
+            deleteTree(work); // the embedded database of a million rows takes about 2 GB
         }
         return 0;
     }
@@ -297,6 +298,14 @@ public final class FramesBenchmark implements Callable<Integer> {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not remove " + root + ": " + e.getMessage());
         }
     }
 
