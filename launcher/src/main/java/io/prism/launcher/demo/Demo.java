@@ -130,7 +130,7 @@ public final class Demo implements AutoCloseable {
                 Map.entry("PRISM_TRAINER_GUARD_SAMPLES", Integer.toString(plan.samples()))));
         PlatformConfig config = infra.applyTo(PlatformConfig.from(new Env(env)));
         runtime = PrismRuntime.start(config, List.of("ingest-service", "gpu-worker", "trainer-service", "results-api"));
-        String sheet = "http://127.0.0.1:" + resultsPort + "/";
+        String sheet = "http://127.0.0.1:" + resultsPort + "/ui/";
         out.println("prism demo: services up; contact sheet at " + sheet);
 
         ModelRegistry registry = new ModelRegistry(runtime.context().database(), runtime.context().blobs());
