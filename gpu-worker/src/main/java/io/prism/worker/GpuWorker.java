@@ -1,6 +1,7 @@
 package io.prism.worker;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prism.platform.blob.BlobNotFoundException;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.db.Database;
@@ -19,7 +20,6 @@ import io.prism.worker.pipeline.PoisonFrameException;
 import io.prism.worker.pipeline.ResultWriter;
 import io.prism.worker.pipeline.Retry;
 import io.prism.worker.pipeline.TaskRequest;
-import io.vertx.core.Future;
 import io.vertx.core.Verticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,7 +142,7 @@ public final class GpuWorker implements AutoCloseable {
                 } catch (IOException | RuntimeException e) {
                     if (writer.stopping()) return;
                     if (attempt >= cfg.maxAttempts()) {
-                        String reason = e instanceof io.prism.platform.blob.BlobNotFoundException ? "blob-missing" : "unreadable";
+                        String reason = e instanceof BlobNotFoundException ? "blob-missing" : "unreadable";
                         writer.deadLetter(w, null, reason, e.toString(), attempt);
                         return;
                     }
@@ -160,7 +161,7 @@ public final class GpuWorker implements AutoCloseable {
             writer.blocking(() -> {
                 try {
                     deadLetters.send(r.topic(), r.partition(), r.offset(), r.key(), r.value(), null, null, "malformed", detail, 1, writer::stopping);
-                    consumer.done(new org.apache.kafka.common.TopicPartition(r.topic(), r.partition()), epoch, r.offset());
+                    consumer.done(new TopicPartition(r.topic(), r.partition()), epoch, r.offset());
                 } catch (Retry.Abandoned e) {
                     LOG.info("event=dead-letter-abandoned offset={}", r.offset());
                 }

@@ -3,8 +3,10 @@ package io.prism.worker;
 import io.prism.worker.pipeline.DeadLetters;
 import io.prism.worker.pipeline.FrameWork;
 import io.prism.worker.pipeline.ResultWriter;
+import io.prism.worker.pipeline.Retry;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.WorkerExecutor;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -57,7 +59,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
     }
 
     /** Runs blocking work for a record that never became a frame (malformed message). */
-    public void blocking(java.util.concurrent.Callable<Void> work) {
+    public void blocking(Callable<Void> work) {
         executor.executeBlocking(work, false).onFailure(e -> LOG.error("event=blocking-crashed reason=\"{}\"", e.toString(), e));
     }
 
@@ -71,9 +73,9 @@ public final class ResultWriterVerticle extends AbstractVerticle {
             metrics.frameDone();
             LOG.debug("event=frame-durable frame={} newRows={}", w.frame().frameId(), inserted);
             durable.accept(w);
-        } catch (io.prism.worker.pipeline.Retry.Abandoned e) {
+        } catch (Retry.Abandoned e) {
             LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
-        } catch (io.prism.worker.pipeline.Retry.Permanent e) {
+        } catch (Retry.Permanent e) {
             deadLetterNow(w, null, e.reason, e.getMessage(), 1);
         }
     }
@@ -83,7 +85,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
             deadLetters.send(w.partition().topic(), w.partition().partition(), w.offset(), w.key(), w.message(), w.frame(),
                     task, reason, detail, attempts, () -> stopping);
             durable.accept(w);
-        } catch (io.prism.worker.pipeline.Retry.Abandoned e) {
+        } catch (Retry.Abandoned e) {
             LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
         }
     }

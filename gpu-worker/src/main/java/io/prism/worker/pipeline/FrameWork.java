@@ -23,14 +23,16 @@ public final class FrameWork {
     private final byte[] message;
     private final long epoch;
     private final FrameSubmitted frame;
-    private final long consumedNanos;
     private final List<String> tasks;
-    private final Map<String, TaskResult> results = new LinkedHashMap<>();
+    private final long consumedNanos;
     private volatile FloatImage srgb;
+
+    // guarded by this
+    private final Map<String, TaskResult> results = new LinkedHashMap<>();
     private int failedTasks;
+    private String failedTask;
     private String failedReason;
     private String failedDetail;
-    private String failedTask;
     private int attempts;
 
     public FrameWork(TopicPartition partition, long offset, String key, byte[] message, long epoch, FrameSubmitted frame,
@@ -47,20 +49,21 @@ public final class FrameWork {
 
     public TopicPartition partition() { return partition; }
     public long offset() { return offset; }
-    public long epoch() { return epoch; }
     public String key() { return key; }
     /** The consumed message's bytes (for the dead-letter topic). */
     public byte[] message() { return message; }
+    public long epoch() { return epoch; }
     public FrameSubmitted frame() { return frame; }
     public List<String> tasks() { return tasks; }
     public long consumedNanos() { return consumedNanos; }
+    /** The decoded, sRGB-encoded input (null before decoding and after inference). */
     public FloatImage srgb() { return srgb; }
     public void srgb(FloatImage image) { this.srgb = image; }
 
     /** Records a task's result; true when every task of the frame is done (successfully or not). */
     public synchronized boolean complete(TaskResult r) {
         results.put(r.task(), r);
-        return doneLocked();
+        return done();
     }
 
     /** Records a task's permanent failure; true when every task of the frame is done. */
@@ -73,10 +76,10 @@ public final class FrameWork {
         this.attempts = Math.max(this.attempts, attempts);
         results.remove(task);
         failedTasks++;
-        return doneLocked();
+        return done();
     }
 
-    private boolean doneLocked() {
+    private boolean done() {
         return results.size() + failedTasks >= tasks.size();
     }
 
