@@ -1,6 +1,6 @@
 package io.prism.ingest;
 
-import io.prism.ingest.auth.ApiTokens;
+import io.prism.platform.auth.ApiTokens;
 import io.prism.platform.config.Env;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +45,7 @@ public record IngestConfig(String host, int port, List<Path> renderRoots, boolea
                            int validateConcurrency, Path tmpDir, boolean runRelay) {
 
     public static final String DEFAULT_PATTERN = "<show>/<shot>/<layer>/<name>.<frame:04d>.exr";
-    public static final String DEV_TOKENS = "dev:prism-dev-token:submit+read+admin";
+    public static final String DEV_TOKENS = ApiTokens.DEV_TOKENS;
 
     public IngestConfig {
         renderRoots = List.copyOf(renderRoots);

@@ -3,8 +3,8 @@ package io.prism.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.prism.ingest.auth.ApiTokens;
-import io.prism.ingest.auth.Scope;
+import io.prism.platform.auth.ApiTokens;
+import io.prism.platform.auth.Scope;
 import io.prism.ingest.watch.WatchPattern;
 import io.prism.platform.config.Env;
 import io.prism.platform.service.PrismService;
@@ -50,7 +50,7 @@ class WatchPatternAndTokensTest {
         assertThat(t.authenticate(null)).isEmpty();
         assertThatThrownBy(() -> ApiTokens.parse("farm:short:submit")).hasMessageContaining("shorter than 8");
         assertThatThrownBy(() -> ApiTokens.parse("farm:long-enough-token:write")).hasMessageContaining("unknown scope 'write'");
-        assertThatThrownBy(() -> ApiTokens.parse("farm-long-enough-token")).hasMessageContaining("name:token:scope")
+        assertThatThrownBy(() -> ApiTokens.parse("farm-long-enough-token")).hasMessageContaining("name:secret:scope")
                 .hasMessageNotContaining("farm-long-enough-token");
     }
 

@@ -1,7 +1,7 @@
 package io.prism.results;
 
 import io.prism.platform.config.Env;
-import io.prism.results.auth.ApiTokens;
+import io.prism.platform.auth.ApiTokens;
 
 /**
  * results-api settings, read from environment variables (besides {@link io.prism.platform.config.PlatformConfig}).
@@ -37,7 +37,7 @@ public record ResultsApiConfig(String host, int port, int instances, ApiTokens t
     }
 
     /** The same development default as ingest-service, so {@code prism demo} works with one token. */
-    public static final String DEV_TOKENS = "dev:prism-dev-token:submit+read+admin";
+    public static final String DEV_TOKENS = ApiTokens.DEV_TOKENS;
 
     public boolean developmentTokens() {
         return tokens.isDevelopmentDefault();

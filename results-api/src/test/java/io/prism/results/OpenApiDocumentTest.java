@@ -60,7 +60,7 @@ class OpenApiDocumentTest {
         assertThat(c.developmentTokens()).isFalse();
         assertThat(c.tokens().authenticate("s3cret-token")).get().satisfies(p -> {
             assertThat(p.name()).isEqualTo("ci");
-            assertThat(p.has(io.prism.results.auth.ApiTokens.Scope.SUBMIT)).as("admin implies every scope").isTrue();
+            assertThat(p.allows(io.prism.platform.auth.Scope.SUBMIT)).as("admin implies every scope").isTrue();
         });
         assertThat(c.tokens().authenticate("s3cret-tokeN")).isEmpty();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultsApiConfig.from(new Env(Map.of("PRISM_TOKENS", "ci:s3cret-token:write"))))

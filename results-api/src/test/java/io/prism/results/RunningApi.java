@@ -2,7 +2,7 @@ package io.prism.results;
 
 import io.prism.platform.service.ServiceContext;
 import io.prism.platform.testing.TestInfra;
-import io.prism.results.auth.ApiTokens;
+import io.prism.platform.auth.ApiTokens;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -6,7 +6,7 @@ import io.prism.platform.infra.EmbeddedPostgresServer;
 import io.prism.platform.service.ServiceContext;
 import io.prism.results.ResultsApiConfig;
 import io.prism.results.ResultsApiService;
-import io.prism.results.auth.ApiTokens;
+import io.prism.platform.auth.ApiTokens;
 import io.prism.results.query.ResultsQueries;
 import io.prism.results.query.ResultsQueries.FrameFilter;
 import io.vertx.core.Vertx;

@@ -5,9 +5,9 @@ import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.health.Health;
 import io.prism.results.ResultsApiConfig;
-import io.prism.results.auth.ApiTokens;
-import io.prism.results.auth.ApiTokens.Principal;
-import io.prism.results.auth.ApiTokens.Scope;
+import io.prism.platform.auth.ApiTokens;
+import io.prism.platform.auth.ApiTokens.Principal;
+import io.prism.platform.auth.Scope;
 import io.prism.results.preview.PngPreviews;
 import io.prism.results.query.Cursor;
 import io.prism.results.query.ResultsQueries;
@@ -176,7 +176,7 @@ public final class ResultsApiVerticle extends AbstractVerticle {
             refuse(ctx, 401, "an API token is required (Authorization: Bearer <token>)");
             return;
         }
-        if (!p.has(scope)) {
+        if (!p.allows(scope)) {
             refuse(ctx, 403, "token '" + p.name() + "' lacks the '" + scope.name().toLowerCase() + "' scope");
             return;
         }

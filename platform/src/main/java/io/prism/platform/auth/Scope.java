@@ -1,8 +1,8 @@
-package io.prism.ingest.auth;
+package io.prism.platform.auth;
 
 import java.util.Locale;
 
-/** What a token may do. {@link #ADMIN} implies the others. */
+/** What an API token may do. {@link #ADMIN} implies the others. */
 public enum Scope {
     SUBMIT, READ, ADMIN;
 
