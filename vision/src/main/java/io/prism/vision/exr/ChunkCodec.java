@@ -38,6 +38,7 @@ abstract class ChunkCodec implements AutoCloseable {
             case ZIPS, ZIP -> new ZipCodec(zipLevel);
             case PIZ -> new PizCodec();
             case PXR24 -> new Pxr24Codec(zipLevel);
+            case B44, B44A -> new B44Codec();
             default -> throw new IllegalArgumentException("unsupported compression " + c);
         };
     }

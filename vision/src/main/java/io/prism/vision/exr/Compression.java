@@ -2,8 +2,8 @@ package io.prism.vision.exr;
 
 /**
  * OpenEXR compression methods with their file codes and the number of scan lines each packs per chunk.
- * Prism reads NONE, RLE, ZIPS, ZIP, PIZ and PXR24, and writes all of those too (PXR24 is lossy for FLOAT: 24-bit
- * floats). B44, B44A, DWAA, DWAB are recognised and rejected as unsupported.
+ * Prism reads NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44 and B44A, and writes all but B44/B44A (PXR24 is lossy for FLOAT:
+ * 24-bit floats). DWAA and DWAB are recognised and rejected as unsupported.
  */
 public enum Compression {
     NONE(0, 1),
@@ -30,9 +30,14 @@ public enum Compression {
     /** Scan lines per chunk in scanline parts. */
     public int linesPerChunk() { return linesPerChunk; }
 
-    /** Whether Prism's codec can decode and encode this method. */
+    /** Whether Prism can write this method. */
     public boolean supported() {
         return code <= 5;
+    }
+
+    /** Whether Prism can read this method. */
+    public boolean readable() {
+        return code <= 7;
     }
 
     /** The method with the given file code, or null. */

@@ -22,7 +22,7 @@ import java.util.concurrent.Future;
 
 /**
  * Reads OpenEXR files: single- and multi-part, scanline and tiled (level 0 of mip/rip maps), HALF/FLOAT/UINT
- * channels, compressions NONE, RLE, ZIPS, ZIP, PIZ, PXR24. B44/B44A/DWAA/DWAB and deep data are refused with an
+ * channels, compressions NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A. DWAA/DWAB and deep data are refused with an
  * "unsupported: ..." {@link ImageFormatException}.
  * <p>
  * Hostile input: every size is checked against the file length and {@link ExrLimits} before anything is allocated,
@@ -398,7 +398,7 @@ public final class ExrReader {
             if (type.equals(ExrHeader.TILED)) {
                 tiles = (TileDescription) value(a, "tiles", "tiledesc");
             }
-            if (!compression.supported()) throw fail("unsupported: compression " + compression);
+            if (!compression.readable()) throw fail("unsupported: compression " + compression);
             checkWindow(data, "data");
             checkWindow(display, "display");
             long pixels = data.widthLong() * data.heightLong();
@@ -416,6 +416,11 @@ public final class ExrReader {
             for (ExrChannel c : channels) {
                 if (c.name().isEmpty()) throw fail("channel with an empty name");
                 if (!seen.add(c.name())) throw fail("duplicate channel '" + c.name() + "'");
+                if ((compression == Compression.B44 || compression == Compression.B44A) && c.pLinear()
+                        && c.type() == PixelType.HALF) {
+                    throw fail("unsupported: compression " + compression + " of perceptually linear channel '"
+                            + c.name() + "'");
+                }
                 if (c.subsampled()) {
                     if (tiles != null) throw fail("subsampled channel '" + c.name() + "' in a tiled part");
                     if (Math.floorMod(data.minX(), c.xSampling()) != 0 || Math.floorMod(data.minY(), c.ySampling()) != 0
@@ -520,6 +525,7 @@ public final class ExrReader {
                 case ZIPS, ZIP -> 1040;  // deflate expands at most ~1032:1
                 case PXR24 -> 1400;      // deflate, and 3 bytes become 4 for FLOAT
                 case PIZ -> 512;         // a Huffman run code of >= 10 bits yields at most 256 words
+                case B44, B44A -> 11;    // 3 bytes for a flat 4x4 block of HALFs
                 default -> 1;
             };
         }

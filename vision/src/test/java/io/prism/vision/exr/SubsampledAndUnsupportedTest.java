@@ -141,7 +141,7 @@ class SubsampledAndUnsupportedTest {
     void unsupportedCompressionsAndDeepDataAreNamed() {
         FloatImage img = FloatImage.blank(8, 8, List.of("R", "G", "B"));
         byte[] file = ExrWriter.encode(img, ExrWriteOptions.defaults().compression(Compression.NONE));
-        for (Compression c : List.of(Compression.B44, Compression.B44A, Compression.DWAA, Compression.DWAB)) {
+        for (Compression c : List.of(Compression.DWAA, Compression.DWAB)) {
             assertThatThrownBy(() -> ExrReader.read(withCompressionCode(file, c.code()), "foo.exr", ExrLimits.DEFAULT))
                     .isInstanceOf(ImageFormatException.class)
                     .hasMessage("unsupported: compression " + c + " of foo.exr");
@@ -155,7 +155,7 @@ class SubsampledAndUnsupportedTest {
                 .isInstanceOf(ImageFormatException.class).hasMessage("unsupported: deep data (deepscanline) of deep.exr");
         // a part name makes it into the message
         byte[] named = ExrWriter.encode(img, ExrWriteOptions.defaults().compression(Compression.NONE).attribute("name", "rgba"));
-        assertThatThrownBy(() -> ExrReader.read(withCompressionCode(named, Compression.B44.code()), "foo.exr", ExrLimits.DEFAULT))
-                .hasMessage("unsupported: compression B44 in part 'rgba' of foo.exr");
+        assertThatThrownBy(() -> ExrReader.read(withCompressionCode(named, Compression.DWAB.code()), "foo.exr", ExrLimits.DEFAULT))
+                .hasMessage("unsupported: compression DWAB in part 'rgba' of foo.exr");
     }
 }
