@@ -90,6 +90,44 @@ class ExrDamagedFilesTest {
         assertThat(rejected).isGreaterThan(300);
     }
 
+    /**
+     * B44A decoding without oiiotool: a small file it wrote (src/test/resources/b44a-small.exr: R = x/30, G = y/22,
+     * B = 0.25 everywhere so every block is a 3-byte flat one, Z = 10 + x + y/2 as FLOAT) decodes closely, and
+     * random corruption of it fails cleanly.
+     */
+    @Test
+    void b44aFileDecodesAndItsCorruptionsFailCleanly() throws Exception {
+        byte[] file;
+        try (java.io.InputStream in = getClass().getResourceAsStream("/b44a-small.exr")) {
+            file = in.readAllBytes();
+        }
+        ExrPart part = ExrReader.read(file, "b44a-small.exr", ExrLimits.DEFAULT).parts().get(0);
+        assertThat(part.header().compression()).isEqualTo(Compression.B44A);
+        io.prism.vision.image.FloatImage img = part.image();
+        for (int y = 0; y < 22; y++) {
+            for (int x = 0; x < 30; x++) {
+                assertThat(img.get(img.indexOf("R"), x, y)).isCloseTo(x / 30f, org.assertj.core.data.Offset.offset(0.01f));
+                assertThat(img.get(img.indexOf("G"), x, y)).isCloseTo(y / 22f, org.assertj.core.data.Offset.offset(0.01f));
+                assertThat(img.get(img.indexOf("B"), x, y)).isEqualTo(0.25f);
+                assertThat(img.get(img.indexOf("Z"), x, y)).isEqualTo(10 + x + y * 0.5f);
+            }
+        }
+        Random rnd = new Random(7);
+        for (int i = 0; i < 400; i++) {
+            byte[] b = file.clone();
+            if (i % 10 == 0) {
+                b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length));
+            } else {
+                for (int k = 0; k < 1 + rnd.nextInt(8); k++) b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+            }
+            try {
+                ExrReader.read(b, "b44-fuzz-" + i + ".exr", ExrLimits.DEFAULT);
+            } catch (ImageFormatException e) {
+                assertThat(e.getMessage()).contains("b44-fuzz-" + i + ".exr");
+            }
+        }
+    }
+
     @Test
     void limitsAreEnforcedBeforeAllocating() {
         byte[] b = ExrWriter.encode(ExrRoundTripTest.floats(64, 64, 1), ExrWriteOptions.defaults());
