@@ -50,6 +50,7 @@ public final class FrameConsumerVerticle extends AbstractVerticle {
     private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
     private final OffsetTracker tracker = new OffsetTracker();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger peakInFlight = new AtomicInteger();
     private KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
     private volatile boolean running;
@@ -68,6 +69,11 @@ public final class FrameConsumerVerticle extends AbstractVerticle {
 
     public void done(FrameWork w) {
         done(w.partition(), w.epoch(), w.offset());
+    }
+
+    /** The most frames ever in flight at once (back-pressure check). */
+    public int peakInFlight() {
+        return peakInFlight.get();
     }
 
     /** Frames consumed but not yet durable. */
@@ -128,6 +134,7 @@ public final class FrameConsumerVerticle extends AbstractVerticle {
         if (epoch == null) return; // not ours any more
         tracker.started(tp, r.offset());
         inFlight.set(tracker.inFlight());
+        peakInFlight.accumulateAndGet(tracker.inFlight(), Math::max);
         FrameSubmitted frame;
         try {
             if (r.value() == null) throw new EventCodec.MalformedEventException("empty message (tombstone)");

@@ -184,6 +184,7 @@ public final class GpuWorker implements AutoCloseable {
     public Health health() { return health; }
     public int httpPort() { return http == null ? -1 : http.port(); }
     public int inFlight() { return consumer == null ? 0 : consumer.inFlight(); }
+    public int peakInFlight() { return consumer == null ? 0 : consumer.peakInFlight(); }
 
     /** Stops consuming (committing what is durable), then inference, writing and announcing; frees the models. */
     @Override
