@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Poison in one partition: an unreadable image, a frame of the wrong size, a frame nobody registered, a message that
- * is not JSON and one missing required fields, each between good frames of the same job (same partition). Each goes
+ * is not JSON, one missing required fields and a reprocessing request for a model version that does not exist, each
+ * between good frames of the same job (same partition). Each goes
  * to the dead-letter topic with its reason, frames with a row are marked failed and announced as FrameFailed, and the
  * frames behind them are processed: the partition keeps moving and its offset is committed to the end.
  */
@@ -61,6 +62,8 @@ class PoisonFrameTest {
         FrameSubmitted wrongSize = kit.frame(job, 3, WorkerTestKit.beautyExr(16, 16, 3), 32, 32); // declared 32x32, is 16x16
         FrameSubmitted unknown = FrameSubmitted.of(UUID.randomUUID(), job, "show", "sh010", "beauty", 4, 1,
                 good1.source(), null, Map.of()); // never registered in PostgreSQL
+        // reprocessing request for a model version that does not exist
+        FrameSubmitted noSuchModel = kit.frame(job, 8, WorkerTestKit.beautyExr(32, 32, 8), 32, 32).reprocessWith(Map.of("albedo", 99));
         List<FrameSubmitted> behind = List.of(
                 kit.frame(job, 5, WorkerTestKit.beautyExr(32, 32, 5), 32, 32),
                 kit.frame(job, 6, WorkerTestKit.beautyExr(32, 32, 6), 32, 32),
@@ -72,6 +75,7 @@ class PoisonFrameTest {
         kit.publishRaw(job, "{not json at all".getBytes(StandardCharsets.UTF_8));
         kit.publishRaw(job, "{\"type\":\"FrameSubmitted\",\"schemaVersion\":1}".getBytes(StandardCharsets.UTF_8));
         kit.publish(unknown);
+        kit.publish(noSuchModel);
         for (FrameSubmitted f : behind) kit.publish(f);
 
         ResultRepository results = kit.db.repository(ResultRepository.class);
@@ -81,7 +85,7 @@ class PoisonFrameTest {
             assertThat(results.findByFrameId(f.frameId())).hasSize(2);
         }
 
-        List<ConsumerRecord<String, byte[]>> dlq = kit.records(kit.dlqTopic, r -> true, 5, Duration.ofSeconds(60));
+        List<ConsumerRecord<String, byte[]>> dlq = kit.records(kit.dlqTopic, r -> true, 6, Duration.ofSeconds(60));
         Map<String, Integer> reasons = new HashMap<>();
         for (ConsumerRecord<String, byte[]> r : dlq) {
             String reason = new String(r.headers().lastHeader(DeadLetters.REASON).value(), StandardCharsets.UTF_8);
@@ -99,7 +103,8 @@ class PoisonFrameTest {
             }
         }
         assertThat(reasons).containsEntry("unreadable", 1).containsEntry("wrong-size", 1).containsEntry("malformed", 2)
-                .containsEntry("unknown-frame", 1).hasSize(4);
+                .containsEntry("unknown-frame", 1).containsEntry("model-unavailable", 1).hasSize(5);
+        assertThat(frames(noSuchModel).statusReason()).startsWith("model-unavailable").contains("v99");
 
         FrameRepository frames = kit.db.repository(FrameRepository.class);
         FrameEntity u = frames.findById(unreadable.frameId()).orElseThrow();
@@ -120,8 +125,12 @@ class PoisonFrameTest {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(kit.group)
                         .partitionsToOffsetAndMetadata().get();
                 long total = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
-                return total == 9; // 9 records published, all in the job's partition
+                return total == 10; // 10 records published, all in the job's partition
             }));
         }
+    }
+
+    private static FrameEntity frames(FrameSubmitted f) {
+        return kit.db.repository(FrameRepository.class).findById(f.frameId()).orElseThrow();
     }
 }
