@@ -27,7 +27,7 @@ import java.util.Map;
  * <tr><td>PRISM_WORKER_MAX_BATCH_DELAY</td><td>20ms</td><td>dynamic batching: wait at most this long to fill a batch</td></tr>
  * <tr><td>PRISM_WORKER_MAX_IN_FLIGHT</td><td>64</td><td>frames consumed but not yet durable; above it the consumer pauses</td></tr>
  * <tr><td>PRISM_WORKER_PREPARE_THREADS</td><td>2</td><td>threads that read and decode frames</td></tr>
- * <tr><td>PRISM_WORKER_WRITE_THREADS</td><td>2</td><td>threads that encode and store results</td></tr>
+ * <tr><td>PRISM_WORKER_WRITE_THREADS</td><td>4</td><td>threads that encode and store results (mostly waiting on fsync and commits)</td></tr>
  * <tr><td>PRISM_WORKER_MAX_ATTEMPTS</td><td>3</td><td>tries of a failing frame before it is dead-lettered (inference, unreadable blob)</td></tr>
  * <tr><td>PRISM_WORKER_RETRY_BACKOFF</td><td>200ms</td><td>first retry delay, doubled each time</td></tr>
  * <tr><td>PRISM_WORKER_RETRY_BACKOFF_MAX</td><td>10s</td><td>longest retry delay (database or broker outages retry forever)</td></tr>
@@ -71,7 +71,7 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
                 env.duration("PRISM_WORKER_MAX_BATCH_DELAY", Duration.ofMillis(20)),
                 env.integer("PRISM_WORKER_MAX_IN_FLIGHT", 64),
                 env.integer("PRISM_WORKER_PREPARE_THREADS", 2),
-                env.integer("PRISM_WORKER_WRITE_THREADS", 2),
+                env.integer("PRISM_WORKER_WRITE_THREADS", 4),
                 env.integer("PRISM_WORKER_MAX_ATTEMPTS", 3),
                 env.duration("PRISM_WORKER_RETRY_BACKOFF", Duration.ofMillis(200)),
                 env.duration("PRISM_WORKER_RETRY_BACKOFF_MAX", Duration.ofSeconds(10)),
