@@ -26,13 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fine-tunes with the engine's {@link Trainer}: from the active checkpoint ({@code initFrom}), in the run's folder,
- * with the configured effective batch and seeds. The run goes in chunks of {@code checkpointEvery} steps (the
- * trainer halts after each, having saved {@code checkpoint-latest} with weights, AdamW moments and step), so
- * progress is reported at least once a chunk and a run that dies resumes from its last checkpoint. The engine's
- * resume is exact, so a chunked run ends with the very weights of an uninterrupted one.
- *
- * <p>Between checkpoints, each progress line the engine prints is passed to {@link ModelTrainer.Progress#step};
- * a callback that throws stops the run there (the next run resumes from the last checkpoint before it).
+ * with the configured effective batch and seeds, saving {@code checkpoint-latest} (weights, AdamW moments, step)
+ * every {@code checkpointEvery} steps; a run that died resumes from there ({@code resume}). Each progress line the
+ * engine prints (at most every two seconds) is passed to {@link ModelTrainer.Progress#step}; a callback that throws
+ * stops the run at that point, and its successor resumes from the last checkpoint before it.
  */
 public final class EngineModelTrainer implements ModelTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(EngineModelTrainer.class);
@@ -64,31 +61,25 @@ public final class EngineModelTrainer implements ModelTrainer {
         TrainConfig cfg = new TrainConfig(job.task(), job.task() + "-finetune-" + job.runId().substring(0, 8),
                 job.runDir().toString(), t.steps(), t.microBatch(), t.gradAccumulation(), t.learningRate(), 1e-4,
                 Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)), 0.1, 1.0, t.cropSize(), true,
-                t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, 0, 0, 0, 1,
+                t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, t.checkpointEvery(), 0, 0, 1,
                 job.baseCheckpoint().toString(), 0, null, 0, base.inference().processingResolution(), 0, true,
                 t.threads(), "prism trainer-service run " + job.runId());
         List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
         PairDataset data = PairDataset.of(pairs, frames.size() + " production pairs of run " + job.runId());
 
-        int step = checkpointStep(job.runDir());
-        progress.started(step, t.steps());
-        int resumedFrom = step;
+        int resumedFrom = checkpointStep(job.runDir());
+        progress.started(resumedFrom, t.steps());
         long t0 = System.nanoTime();
-        Trainer.Result r = null;
-        PrintStream sink = new PrintStream(new LineSink(progress), true, StandardCharsets.UTF_8);
-        while (r == null || !r.finished()) {
-            int next = t.checkpointEvery() > 0 ? Math.min(t.steps(), (step / t.checkpointEvery() + 1) * t.checkpointEvery()) : t.steps();
-            TrainConfig chunk = next < t.steps() ? cfg.withHaltAfterStep(next) : cfg;
-            r = new Trainer(chunk, sink).train(data, List.of());
-            step = r.step();
-            double rate = (step - resumedFrom) / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
-            progress.checkpoint(step, r.checkpointDir());
-            progress.step(step, t.steps(), r.lastLoss(), rate);
-        }
+        PrintStream sink = new PrintStream(new LineSink(progress, job.runDir(), resumedFrom), true, StandardCharsets.UTF_8);
+        Trainer.Result r = new Trainer(cfg, sink).train(data, List.of());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        LOG.info("event=engine-training-done run={} steps={} resumedFrom={} seconds={}", job.runId(), step, resumedFrom, String.format("%.1f", seconds));
-        return new Result(r.modelDir(), step, resumedFrom, Map.of("loss", r.lastLoss(),
-                "stepsPerSecond", (step - resumedFrom) / Math.max(1e-9, seconds), "effectiveBatch", (double) t.effectiveBatch()));
+        double rate = (r.step() - resumedFrom) / Math.max(1e-9, seconds);
+        progress.checkpoint(r.step(), r.checkpointDir());
+        progress.step(r.step(), t.steps(), r.lastLoss(), rate);
+        LOG.info("event=engine-training-done run={} steps={} resumedFrom={} seconds={}", job.runId(), r.step(), resumedFrom,
+                String.format("%.1f", seconds));
+        return new Result(r.modelDir(), r.step(), resumedFrom, Map.of("loss", r.lastLoss(), "stepsPerSecond", rate,
+                "effectiveBatch", (double) t.effectiveBatch()));
     }
 
     /** The step of the run folder's last checkpoint (0 when there is none). */
@@ -99,13 +90,20 @@ public final class EngineModelTrainer implements ModelTrainer {
         return s instanceof Number n ? n.intValue() : 0;
     }
 
-    /** Turns the engine's progress lines into callbacks; a callback's exception propagates out of the trainer. */
+    /**
+     * Turns the engine's progress lines into callbacks (and notices new checkpoints in the run folder as they
+     * appear); a callback's exception propagates out of the trainer and stops the run there.
+     */
     private static final class LineSink extends OutputStream {
         private final Progress progress;
+        private final Path runDir;
+        private int lastCheckpoint;
         private final StringBuilder line = new StringBuilder();
 
-        LineSink(Progress progress) {
+        LineSink(Progress progress, Path runDir, int lastCheckpoint) {
             this.progress = progress;
+            this.runDir = runDir;
+            this.lastCheckpoint = lastCheckpoint;
         }
 
         @Override
@@ -120,6 +118,16 @@ public final class EngineModelTrainer implements ModelTrainer {
                         loss = Double.parseDouble(m.group(3));
                     } catch (NumberFormatException e) {
                         loss = Double.NaN;
+                    }
+                    int saved = lastCheckpoint;
+                    try {
+                        saved = checkpointStep(runDir);
+                    } catch (IOException | RuntimeException e) {
+                        // being replaced right now: seen on the next line
+                    }
+                    if (saved > lastCheckpoint) {
+                        lastCheckpoint = saved;
+                        progress.checkpoint(saved, runDir.resolve(Trainer.LATEST));
                     }
                     progress.step(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), loss, Double.parseDouble(m.group(4)));
                 } else if (!l.isBlank()) {
