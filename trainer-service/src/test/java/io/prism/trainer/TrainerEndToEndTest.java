@@ -106,6 +106,18 @@ class TrainerEndToEndTest {
         return e;
     }
 
+    static Map<String, String> workerEnv(String name) {
+        Map<String, String> e = new HashMap<>();
+        e.put("PRISM_DATA_DIR", shared.resolve(name).toString());
+        e.put("PRISM_MODELS_DIR", models.toString());
+        e.put("PRISM_WORKER_TASKS", "albedo");
+        e.put("PRISM_WORKER_PORT", "0");
+        e.put("PRISM_WORKER_THREADS", "1");
+        e.put("PRISM_WORKER_GROUP", "worker-" + name);
+        e.put("PRISM_WORKER_INSTANCE", "worker-" + name);
+        return e;
+    }
+
     static PlatformConfig platform(String name) throws Exception {
         Files.createDirectories(shared.resolve(name));
         return TestInfra.platformConfig(infra, shared.resolve(name).resolve("blobs"), Map.of());
@@ -114,9 +126,11 @@ class TrainerEndToEndTest {
     @Test
     void pairsOfANewStyleStartARunByPolicy_candidateBeatsActiveAndPassesGuard_promoted_thenRolledBackByHand() throws Exception {
         PlatformConfig pc = platform("promote");
-        try (TrainerInstance a = TrainerInstance.start(pc, env("promote", "trainer-a"))) {
+        try (TrainerInstance a = TrainerInstance.start(pc, env("promote", "trainer-a"));
+             WorkerInstance worker = WorkerInstance.start(pc, workerEnv("promote"))) {
             ModelVersion v1 = a.service.registry().active("albedo").orElseThrow();
             assertThat(v1.version()).isEqualTo(1);
+            assertThat(worker.activeVersion("albedo")).isEqualTo(1);
 
             List<GroundTruthPairSubmitted> events = new ArrayList<>(Fixtures.pairs(a.context.blobs(), "sunset-show", "sunset", sunset, 0));
             // Two bad pairs in the stream: a lying size and a blob that was never stored. Refused, never trained on.
@@ -166,6 +180,8 @@ class TrainerEndToEndTest {
                     e -> e.task().equals("albedo") && e.artifact().sha256().equals(v2.artifact().sha256()));
             assertThat(promoted.version()).isEqualTo(2);
             assertThat(promoted.previousVersion()).isEqualTo(1);
+            // A running worker follows it.
+            await(() -> worker.activeVersion("albedo") == 2 ? Optional.of(true) : Optional.empty(), Duration.ofSeconds(60));
 
             // Admin HTTP: rollback needs an admin token; it restores v1 and announces it.
             HttpClient http = HttpClient.newHttpClient();
@@ -180,6 +196,8 @@ class TrainerEndToEndTest {
             ModelRolledBack rolled = awaitEvent(pc.kafkaBootstrap(), ModelRolledBack.class,
                     e -> e.task().equals("albedo") && e.artifact().sha256().equals(v1.artifact().sha256()) && e.fromVersion() == 2);
             assertThat(rolled.toVersion()).isEqualTo(1);
+            // ... and the rollback: the worker serves v1 again.
+            await(() -> worker.activeVersion("albedo") == 1 ? Optional.of(true) : Optional.empty(), Duration.ofSeconds(60));
 
             // The CLI sees the same registry.
             StringWriter out = new StringWriter();
