@@ -33,7 +33,8 @@ import java.util.Map;
  * <tr><td>PRISM_TRAINER_GRAD_ACCUMULATION</td><td>2</td><td>micro-batches per step (effective batch = product)</td></tr>
  * <tr><td>PRISM_TRAINER_LEARNING_RATE</td><td>2e-4</td><td>peak AdamW rate of a fine-tune</td></tr>
  * <tr><td>PRISM_TRAINER_WARMUP_STEPS</td><td>20</td><td>linear warm-up steps</td></tr>
- * <tr><td>PRISM_TRAINER_CROP</td><td>0</td><td>random square crop size (0 = whole frame at processing resolution)</td></tr>
+ * <tr><td>PRISM_TRAINER_CROP</td><td>0</td><td>random square crop size; 0 = whole frames when they all have one size at the
+ *     processing resolution, else the largest square crop that fits every frame</td></tr>
  * <tr><td>PRISM_TRAINER_CHECKPOINT_EVERY</td><td>50</td><td>steps between resumable checkpoints</td></tr>
  * <tr><td>PRISM_TRAINER_TRAIN_SEED / _DATA_SEED / _VALIDATION_SEED</td><td>1 / 3 / 2</td><td>training noise, data order, validation noise</td></tr>
  * <tr><td>PRISM_TRAINER_EVAL_SEED</td><td>1234</td><td>inference noise for both models in the gate</td></tr>

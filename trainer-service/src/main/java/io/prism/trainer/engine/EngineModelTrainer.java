@@ -1,6 +1,7 @@
 package io.prism.trainer.engine;
 
 import ai.djl.pytorch.jni.JniUtils;
+import io.prism.engine.image.ImageOps;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.engine.model.ModelSpec;
 import io.prism.engine.train.PairDataset;
@@ -58,9 +59,10 @@ public final class EngineModelTrainer implements ModelTrainer {
         if (frames.isEmpty()) throw new IllegalArgumentException("run " + job.runId() + " has no training pairs");
         TrainerConfig.Training t = job.training();
         ModelSpec base = ModelCheckpoint.load(job.baseCheckpoint()).spec();
+        int crop = t.cropSize() > 0 ? t.cropSize() : autoCrop(base, frames);
         TrainConfig cfg = new TrainConfig(job.task(), job.task() + "-finetune-" + job.runId().substring(0, 8),
                 job.runDir().toString(), t.steps(), t.microBatch(), t.gradAccumulation(), t.learningRate(), 1e-4,
-                Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)), 0.1, 1.0, t.cropSize(), true,
+                Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)), 0.1, 1.0, crop, true,
                 t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, t.checkpointEvery(), 0, 0, 1,
                 job.baseCheckpoint().toString(), 0, null, 0, base.inference().processingResolution(), 0, true,
                 t.threads(), "prism trainer-service run " + job.runId());
@@ -80,6 +82,34 @@ public final class EngineModelTrainer implements ModelTrainer {
                 String.format("%.1f", seconds));
         return new Result(r.modelDir(), r.step(), resumedFrom, Map.of("loss", r.lastLoss(), "stepsPerSecond", rate,
                 "effectiveBatch", (double) t.effectiveBatch()));
+    }
+
+    /**
+     * Production frames come in several sizes and aspect ratios; the engine trains on one size per batch. With no
+     * crop configured: whole frames when they all come out the same size at the model's processing resolution,
+     * otherwise the largest square crop (a multiple of the model's spatial granularity) that fits every frame.
+     */
+    public static int autoCrop(ModelSpec spec, List<LabeledFrame> frames) {
+        int res = spec.inference().processingResolution();
+        int multiple = spec.codec().factor() * spec.unet().spatialMultiple();
+        java.util.Set<java.util.List<Integer>> sizes = new java.util.HashSet<>();
+        int smallest = Integer.MAX_VALUE;
+        for (LabeledFrame f : frames) {
+            int[] s = res > 0 ? ImageOps.fitLongestSide(f.beauty().width(), f.beauty().height(), res)
+                    : new int[] {f.beauty().width(), f.beauty().height()};
+            sizes.add(java.util.List.of(s[0], s[1]));
+            smallest = Math.min(smallest, Math.min(s[0], s[1]));
+        }
+        if (sizes.size() == 1) {
+            java.util.List<Integer> only = sizes.iterator().next();
+            if (only.get(0) % multiple == 0 && only.get(1) % multiple == 0) return 0;
+        }
+        int crop = smallest / multiple * multiple;
+        if (crop < multiple) {
+            throw new IllegalArgumentException("training frames are too small for this model: the smallest side is " + smallest
+                    + " px at processing resolution " + res + ", the model needs multiples of " + multiple);
+        }
+        return crop;
     }
 
     /** The step of the run folder's last checkpoint (0 when there is none). */
