@@ -49,6 +49,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--halt-after", defaultValue = "0", description = "stop after this step (resume later)") int haltAfter;
     @Option(names = "--no-resume", description = "ignore an existing checkpoint in OUT") boolean noResume;
     @Option(names = "--threads", defaultValue = "0") int threads;
+    @Option(names = "--foreground-weight", defaultValue = "1", description = "masks: loss weight of glass pixels") double foregroundWeight;
 
     @Override
     public Integer call() throws Exception {
@@ -59,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(task, name, out.toString(), steps, batch, gradAccum, lr, weightDecay, warmup, 0.05, 1.0,
                 crop, !noFlip, seedTrain, seedVal, seedData, terminal, checkpointEvery, validateEvery, visualiseEvery,
                 validationSteps, initFrom == null ? null : initFrom.toString(), codecFactor, channels, groups, resolution,
-                haltAfter, !noResume, threads, command);
+                haltAfter, !noResume, threads, command, foregroundWeight);
         ExrFolderPairDataset train = new ExrFolderPairDataset(data, task);
         List<TrainingPair> val = valData == null ? List.of() : new ExrFolderPairDataset(valData, task).all();
         Trainer.Result r = new Trainer(cfg, System.out).train(train, val);

@@ -22,7 +22,7 @@ public final class Tensors {
         }
     }
 
-    /** Zeroes {@code dst} in place (finite contents). */
+    /** Zeroes {@code dst} in place (finite contents: x − x). */
     public static void zero(NDArray dst) {
         dst.subi(dst);
     }

@@ -39,7 +39,8 @@ public final class AdamW {
         float[][] grads = new float[params.size()][];
         double sq = 0;
         for (int i = 0; i < params.size(); i++) {
-            try (NDArray g = params.get(i).getArray().getGradient()) {
+            NDArray a = params.get(i).getArray();
+            try (NDArray g = a.getGradient()) {
                 grads[i] = g.toFloatArray();
                 Tensors.zero(g);                                                       // for the next step
             }
@@ -47,7 +48,7 @@ public final class AdamW {
         }
         double norm = Math.sqrt(sq);
         if (!Double.isFinite(norm)) {
-            throw new IllegalStateException("gradient norm is " + norm + ": training diverged (lower the learning rate)");
+            throw new NonFiniteGradientException("gradient norm is " + norm);
         }
         double scale = clip > 0 && norm > clip ? clip / norm : 1;
         t++;
@@ -67,6 +68,13 @@ public final class AdamW {
             Tensors.assign(a, w);
         }
         return norm;
+    }
+
+    /** The gradients were NaN or infinite; nothing was updated. */
+    public static final class NonFiniteGradientException extends IllegalStateException {
+        NonFiniteGradientException(String message) {
+            super(message);
+        }
     }
 
     public long steps() {

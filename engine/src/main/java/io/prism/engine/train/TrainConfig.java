@@ -38,6 +38,8 @@ import java.util.List;
  * @param resume             continue from outputDir/checkpoint-latest when it exists
  * @param threads            PyTorch threads (0 = default)
  * @param command            the command line that started the run, recorded in model.json
+ * @param foregroundWeight   masks: loss weight of foreground (glass) pixels relative to background, against the
+ *                           class imbalance of small transparent objects (≤ 0 means 1)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainConfig(String task, String name, String outputDir, int steps, int microBatch, int gradAccumulation,
@@ -45,7 +47,8 @@ public record TrainConfig(String task, String name, String outputDir, int steps,
                           int cropSize, boolean horizontalFlip, long trainSeed, long validationSeed, long dataSeed,
                           double terminalFraction, int checkpointEvery, int validateEvery, int visualiseEvery,
                           int validationSteps, String initFrom, int codecFactor, List<Integer> channels, int groups,
-                          int processingResolution, int haltAfterStep, boolean resume, int threads, String command) {
+                          int processingResolution, int haltAfterStep, boolean resume, int threads, String command,
+                          double foregroundWeight) {
 
     public TrainConfig {
         if (!"albedo".equals(task) && !"mask".equals(task)) throw new IllegalArgumentException("task must be albedo or mask, got " + task);
@@ -56,12 +59,13 @@ public record TrainConfig(String task, String name, String outputDir, int steps,
         if (terminalFraction < 0 || terminalFraction > 1) throw new IllegalArgumentException("terminalFraction must be in [0, 1]");
         channels = channels == null ? List.of(32, 64, 64) : List.copyOf(channels);
         name = name == null ? task + "-model" : name;
+        foregroundWeight = foregroundWeight > 0 ? foregroundWeight : 1;
     }
 
     /** Defaults for a small CPU run. */
     public static TrainConfig defaults(String task, String outputDir) {
         return new TrainConfig(task, task + "-model", outputDir, 1000, 8, 1, 1e-3, 1e-4, 50, 0.05, 1.0,
-                64, true, 1, 2, 3, 0.5, 250, 250, 250, 1, null, 4, List.of(32, 64, 64), 8, 128, 0, true, 0, null);
+                64, true, 1, 2, 3, 0.5, 250, 250, 250, 1, null, 4, List.of(32, 64, 64), 8, 128, 0, true, 0, null, 1);
     }
 
     public int effectiveBatch() {
@@ -79,6 +83,6 @@ public record TrainConfig(String task, String name, String outputDir, int steps,
         return new TrainConfig(task, name, out, st, microBatch, gradAccumulation, lr, weightDecay, warmupSteps, minLrFactor,
                 gradClip, cropSize, horizontalFlip, trainSeed, validationSeed, dataSeed, terminalFraction, checkpointEvery,
                 validateEvery, visualiseEvery, validationSteps, init, codecFactor, channels, groups, processingResolution,
-                halt, resume, threads, cmd);
+                halt, resume, threads, cmd, foregroundWeight);
     }
 }

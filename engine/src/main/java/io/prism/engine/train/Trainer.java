@@ -174,12 +174,36 @@ public final class Trainer {
                     for (int micro = 0; micro < cfg.gradAccumulation(); micro++) {
                         try (NDManager sm = manager.newSubManager()) {
                             NDArray l = microBatchLoss(sm, samples, step, micro, cropW, cropH, codec, scheduler, denoiser, spec);
+                            float lv = l.getFloat();
+                            if (!Float.isFinite(lv)) {
+                                // a non-finite loss would poison the accumulated gradients: skip this micro-batch
+                                skippedBatches++;
+                                say("step %d micro-batch %d: loss is %s, skipped (%d so far)", step + 1, micro, lv, skippedBatches);
+                                if (skippedBatches > 50) throw new IllegalStateException("more than 50 micro-batches with a non-finite loss");
+                                continue;
+                            }
                             gc.backward(l);
-                            loss += l.getFloat();
+                            loss += lv;
                         }
                     }
                 }
-                double gradNorm = adam.step(params, decay, lr, cfg.weightDecay(), cfg.gradClip());
+                double gradNorm;
+                try {
+                    gradNorm = adam.step(params, decay, lr, cfg.weightDecay(), cfg.gradClip());
+                } catch (AdamW.NonFiniteGradientException e) {
+                    // skip this update; PyTorch keeps accumulating into NaN gradients, so rebuild the network
+                    // from the (untouched, finite) weights to get fresh gradient buffers
+                    if (++skippedUpdates > 20) throw new IllegalStateException("more than 20 non-finite gradients: training diverged", e);
+                    say("step %d: %s; update skipped (%d so far)", step + 1, e.getMessage(), skippedUpdates);
+                    Map<String, FloatTensor> w = denoiser.exportWeights();
+                    denoiser.close();
+                    denoiser = new UNetDenoiser(spec.unet(), manager);
+                    denoiser.loadWeights(w, false);
+                    params.clear();
+                    for (Pair<String, Parameter> p : denoiser.parameters()) params.add(p.getValue());
+                    for (Parameter p : params) p.getArray().setRequiresGradient(true);
+                    gradNorm = Double.NaN;
+                }
                 step++;
                 bar.update(step, loss, lr, gradNorm, (System.nanoTime() - t0) / 1e9, step - firstStep);
                 boolean last = step == cfg.steps();
@@ -244,6 +268,7 @@ public final class Trainer {
         if (saved.trainSeed() != cfg.trainSeed() || saved.dataSeed() != cfg.dataSeed()) diffs.add("seeds");
         if (saved.learningRate() != cfg.learningRate() || saved.warmupSteps() != cfg.warmupSteps()) diffs.add("learning rate");
         if (saved.cropSize() != cfg.cropSize()) diffs.add("cropSize");
+        if (saved.foregroundWeight() != cfg.foregroundWeight()) diffs.add("foregroundWeight");
         if (!diffs.isEmpty()) {
             throw new IllegalArgumentException("cannot resume " + cfg.outputDir() + ": configuration differs in " + diffs
                     + " (use a new output folder, or resume=false to start over)");
@@ -263,7 +288,13 @@ public final class Trainer {
     List<Sample> prepare(PairDataset data, ModelSpec spec) throws IOException {
         if (data.size() == 0) throw new IllegalArgumentException("the training set is empty");
         List<Sample> out = new ArrayList<>();
-        for (int i = 0; i < data.size(); i++) out.add(encode(data.get(i), spec));
+        for (int i = 0; i < data.size(); i++) {
+            Sample s = encode(data.get(i), spec);
+            if (spec.task().equals(ModelSpec.TASK_MASK) && cfg.foregroundWeight() != 1) {
+                for (int k = 0; k < s.valid().length; k++) if (s.target()[0][k] > 0) s.valid()[k] *= (float) cfg.foregroundWeight();
+            }
+            out.add(s);
+        }
         return out;
     }
 
@@ -325,6 +356,8 @@ public final class Trainer {
     }
 
     private final Map<Long, int[]> permutations = new LinkedHashMap<>();
+    private int skippedBatches;
+    private int skippedUpdates;
 
     /** Sample order for an epoch: a Fisher-Yates shuffle seeded by (data seed, epoch). */
     private int[] permutation(long epoch, int n) {

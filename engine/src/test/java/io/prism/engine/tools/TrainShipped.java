@@ -38,6 +38,7 @@ public final class TrainShipped {
         int size = Integer.parseInt(a.getOrDefault("size", "128"));
         int spp = Integer.parseInt(a.getOrDefault("spp", "16"));
         int threads = Integer.parseInt(a.getOrDefault("threads", "1"));
+        io.prism.engine.Engines.pytorch(threads);     // PyTorch fixes its thread count when it starts: set it first
         List<TrainingPair> train = new ArrayList<>(), val = new ArrayList<>(), test = new ArrayList<>();
         List<String> desc = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -62,9 +63,11 @@ public final class TrainShipped {
         TrainConfig cfg = new TrainConfig(task, a.getOrDefault("name", task + "-v1"), a.get("out"), steps,
                 Integer.parseInt(a.getOrDefault("batch", "8")), Integer.parseInt(a.getOrDefault("accum", "1")),
                 Double.parseDouble(a.getOrDefault("lr", "1e-3")), 1e-4, Integer.parseInt(a.getOrDefault("warmup", "100")),
-                0.05, 1.0, Integer.parseInt(a.getOrDefault("crop", "64")), true, 1, 2, 3, 0.5, 250,
+                0.05, 1.0, Integer.parseInt(a.getOrDefault("crop", "64")), true, 1, 2, 3,
+                Double.parseDouble(a.getOrDefault("terminal", "0.5")), 250,
                 Integer.parseInt(a.getOrDefault("validateEvery", "500")), Integer.parseInt(a.getOrDefault("validateEvery", "500")),
-                1, a.get("initFrom"), 4, channels, 8, size, 0, true, threads, command);
+                1, a.get("initFrom"), 4, channels, 8, size, 0, true, threads, command,
+                Double.parseDouble(a.getOrDefault("foregroundWeight", "1")));
         Trainer.Result r = new Trainer(cfg, System.out).train(PairDataset.of(train, String.join("; ", desc)), val);
         // score on the holdout (seeds never used in training or validation) and record it in model.json
         ModelCheckpoint ck = ModelCheckpoint.load(r.modelDir());

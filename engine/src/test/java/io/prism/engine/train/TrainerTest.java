@@ -20,7 +20,7 @@ class TrainerTest {
 
     static TrainConfig tiny(Path out, int steps) {
         return new TrainConfig("albedo", "tiny", out.toString(), steps, 2, 2, 2e-3, 1e-4, 2, 0.1, 1.0,
-                16, true, 11, 12, 13, 0.5, 0, 0, 0, 1, null, 2, List.of(8, 16), 4, 32, 0, true, 1, "test");
+                16, true, 11, 12, 13, 0.5, 0, 0, 0, 1, null, 2, List.of(8, 16), 4, 32, 0, true, 1, "test", 1);
     }
 
     static PairDataset data() {
