@@ -65,7 +65,7 @@ public final class EngineModelTrainer implements ModelTrainer {
                 Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)), 0.1, 1.0, crop, true,
                 t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, t.checkpointEvery(), 0, 0, 1,
                 job.baseCheckpoint().toString(), 0, null, 0, base.inference().processingResolution(), 0, true,
-                t.threads(), "prism trainer-service run " + job.runId());
+                t.threads(), "prism trainer-service run " + job.runId(), foregroundWeight(base));
         List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
         PairDataset data = PairDataset.of(pairs, frames.size() + " production pairs of run " + job.runId());
 
@@ -110,6 +110,13 @@ public final class EngineModelTrainer implements ModelTrainer {
                     + " px at processing resolution " + res + ", the model needs multiples of " + multiple);
         }
         return crop;
+    }
+
+    /** A fine-tune keeps the mask loss weighting its parent was trained with (1 when none is recorded). */
+    static double foregroundWeight(ModelSpec base) {
+        if (base.training() == null || base.training().config() == null) return 1;
+        Object w = base.training().config().get("foregroundWeight");
+        return w instanceof Number n && n.doubleValue() > 0 ? n.doubleValue() : 1;
     }
 
     /** The step of the run folder's last checkpoint (0 when there is none). */
