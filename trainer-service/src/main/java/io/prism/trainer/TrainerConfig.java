@@ -64,7 +64,7 @@ public record TrainerConfig(List<String> tasks, int httpPort, String tokens, Pat
                             Map<String, GateSettings> gates, Guard guard, Duration leaseTtl, Duration heartbeat,
                             String instance, String consumerGroup) {
 
-    public static final String DEV_TOKENS = "dev:prism-dev-token:submit+read+admin";
+    public static final String DEV_TOKENS = io.prism.platform.auth.ApiTokens.DEV_TOKENS;
 
     /** When a task's run starts (see {@link io.prism.trainer.policy.RunPolicy}). */
     public record TaskPolicy(int minNewPairs, Duration maxInterval, int minPairsForTimedRun) {

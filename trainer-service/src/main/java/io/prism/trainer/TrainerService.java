@@ -7,7 +7,7 @@ import io.prism.platform.service.PrismService;
 import io.prism.platform.service.ServiceContext;
 import io.prism.platform.topics.TopicAdmin;
 import io.prism.trainer.admin.AdminHttpVerticle;
-import io.prism.trainer.admin.AdminTokens;
+import io.prism.platform.auth.ApiTokens;
 import io.prism.trainer.dataset.PairConsumerVerticle;
 import io.prism.trainer.dataset.PairIntake;
 import io.prism.trainer.engine.EngineModelEvaluator;
@@ -73,7 +73,7 @@ public final class TrainerService implements PrismService {
             PairConsumerVerticle consumer = new PairConsumerVerticle(new PairIntake(store, ctx.blobs()), ctx.config().kafkaBootstrap(),
                     config.consumerGroup(), metrics);
             Health health = new Health().check("database", store::ping).check("pairs-consumer", consumer::polling);
-            http = new AdminHttpVerticle(config.httpPort(), AdminTokens.parse(config.tokens()), registry, store,
+            http = new AdminHttpVerticle(config.httpPort(), ApiTokens.parse(config.tokens()), registry, store,
                     config.holdoutFraction(), health, ctx.meters());
             if (TrainerConfig.DEV_TOKENS.equals(config.tokens())) {
                 LOG.warn("event=trainer-dev-token reason=\"PRISM_TOKENS is the development default; set real tokens in production\"");

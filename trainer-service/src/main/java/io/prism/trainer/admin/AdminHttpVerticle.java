@@ -1,5 +1,8 @@
 package io.prism.trainer.admin;
 
+import io.prism.platform.auth.ApiTokens;
+import io.prism.platform.auth.Scope;
+
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prism.platform.db.TrainingRunEntity;
 import io.prism.platform.health.Health;
@@ -39,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class AdminHttpVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpVerticle.class);
     private final int port;
-    private final AdminTokens tokens;
+    private final ApiTokens tokens;
     private final ModelRegistry registry;
     private final TrainerStore store;
     private final double holdoutFraction;
@@ -47,7 +50,7 @@ public final class AdminHttpVerticle extends AbstractVerticle {
     private final PrometheusMeterRegistry meters;
     private HttpServer server;
 
-    public AdminHttpVerticle(int port, AdminTokens tokens, ModelRegistry registry, TrainerStore store, double holdoutFraction,
+    public AdminHttpVerticle(int port, ApiTokens tokens, ModelRegistry registry, TrainerStore store, double holdoutFraction,
                              Health health, PrometheusMeterRegistry meters) {
         this.port = port;
         this.tokens = tokens;
@@ -103,11 +106,11 @@ public final class AdminHttpVerticle extends AbstractVerticle {
     private void authorize(RoutingContext ctx) {
         String h = ctx.request().getHeader("Authorization");
         String token = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
-        Optional<AdminTokens.Caller> caller = tokens.authenticate(token);
+        Optional<ApiTokens.Principal> caller = tokens.authenticate(token);
         if (caller.isEmpty()) {
             ctx.response().putHeader("WWW-Authenticate", "Bearer");
             error(ctx, 401, "a bearer token with the admin scope is required");
-        } else if (!caller.get().admin()) {
+        } else if (!caller.get().allows(Scope.ADMIN)) {
             error(ctx, 403, "token '" + caller.get().name() + "' lacks the admin scope");
         } else {
             ctx.put("caller", caller.get().name());
