@@ -89,8 +89,7 @@ public final class ResultsApiService implements PrismService {
      * results-api's reads take a pooled connection each; its writes go through {@code Database.inTransaction}.
      */
     public static javax.sql.DataSource plainDataSource(io.prism.platform.db.Database db) {
-        javax.sql.DataSource ds = db.dataSource();
-        return db.context().findBean(io.micronaut.jdbc.DataSourceResolver.class).map(r -> r.resolve(ds)).orElse(ds);
+        return db.pooledDataSource();
     }
 
     @Override

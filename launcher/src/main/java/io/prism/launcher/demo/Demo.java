@@ -283,7 +283,7 @@ public final class Demo implements AutoCloseable {
     }
 
     private <T> T query(String sql, RowMapper<T> mapper) {
-        DataSource ds = runtime.context().database().dataSource();
+        DataSource ds = runtime.context().database().pooledDataSource();
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             return mapper.map(rs);
         } catch (SQLException e) {

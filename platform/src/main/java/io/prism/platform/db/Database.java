@@ -75,8 +75,18 @@ public final class Database implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** Micronaut's transaction-aware DataSource: connections only inside {@link #inTransaction} or repositories. */
     public DataSource dataSource() {
         return context.getBean(DataSource.class);
+    }
+
+    /**
+     * The pool itself, not Micronaut's transaction-bound proxy (which insists on a surrounding transaction):
+     * plain JDBC reads take a pooled connection each and close it.
+     */
+    public DataSource pooledDataSource() {
+        DataSource ds = dataSource();
+        return context.findBean(io.micronaut.jdbc.DataSourceResolver.class).map(r -> r.resolve(ds)).orElse(ds);
     }
 
     /** Runs the work in one database transaction (commit on return, rollback on exception). */
