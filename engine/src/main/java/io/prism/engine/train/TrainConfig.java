@@ -62,6 +62,19 @@ public record TrainConfig(String task, String name, String outputDir, int steps,
         foregroundWeight = foregroundWeight > 0 ? foregroundWeight : 1;
     }
 
+    /** Without a foreground weight (1: masks weigh glass and background alike). */
+    public TrainConfig(String task, String name, String outputDir, int steps, int microBatch, int gradAccumulation,
+                       double learningRate, double weightDecay, int warmupSteps, double minLrFactor, double gradClip,
+                       int cropSize, boolean horizontalFlip, long trainSeed, long validationSeed, long dataSeed,
+                       double terminalFraction, int checkpointEvery, int validateEvery, int visualiseEvery,
+                       int validationSteps, String initFrom, int codecFactor, List<Integer> channels, int groups,
+                       int processingResolution, int haltAfterStep, boolean resume, int threads, String command) {
+        this(task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps, minLrFactor,
+                gradClip, cropSize, horizontalFlip, trainSeed, validationSeed, dataSeed, terminalFraction, checkpointEvery,
+                validateEvery, visualiseEvery, validationSteps, initFrom, codecFactor, channels, groups, processingResolution,
+                haltAfterStep, resume, threads, command, 1);
+    }
+
     /** Defaults for a small CPU run. */
     public static TrainConfig defaults(String task, String outputDir) {
         return new TrainConfig(task, task + "-model", outputDir, 1000, 8, 1, 1e-3, 1e-4, 50, 0.05, 1.0,
