@@ -63,13 +63,13 @@ public final class InputEncoding {
     }
 
     /** The sRGB transfer function (IEC 61966-2-1). */
+    /** The sRGB transfer function (vision's {@link io.prism.vision.color.Srgb}), negatives clamped to 0 first. */
     public static float encode(float v) {
-        if (v <= 0.0031308f) return 12.92f * Math.max(0f, v);
-        return (float) (1.055 * Math.pow(v, 1 / 2.4) - 0.055);
+        return io.prism.vision.color.Srgb.encode(Math.max(0f, v));
     }
 
+    /** The inverse sRGB transfer function (vision's {@link io.prism.vision.color.Srgb}). */
     public static float decode(float v) {
-        if (v <= 0.04045f) return v / 12.92f;
-        return (float) Math.pow((v + 0.055) / 1.055, 2.4);
+        return io.prism.vision.color.Srgb.decode(v);
     }
 }
