@@ -12,6 +12,7 @@ import io.prism.platform.topics.TopicAdmin;
 import io.prism.worker.inference.InferenceBackend;
 import io.prism.worker.model.ModelManager;
 import io.prism.worker.model.ModelWatcherVerticle;
+import io.prism.worker.pipeline.BackgroundPriority;
 import io.prism.worker.pipeline.BatchQueue;
 import io.prism.worker.pipeline.DeadLetters;
 import io.prism.worker.pipeline.FrameDecoder;
@@ -130,6 +131,7 @@ public final class GpuWorker implements AutoCloseable {
         }
 
         private void prepareNow(FrameWork w) {
+            BackgroundPriority.apply(cfg.sideNice());
             if (w.tasks().isEmpty()) {
                 writer.write(w); // nothing to infer: only the status is recorded
                 return;

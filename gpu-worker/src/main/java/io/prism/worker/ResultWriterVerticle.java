@@ -1,5 +1,6 @@
 package io.prism.worker;
 
+import io.prism.worker.pipeline.BackgroundPriority;
 import io.prism.worker.pipeline.DeadLetters;
 import io.prism.worker.pipeline.FrameWork;
 import io.prism.worker.pipeline.ResultWriter;
@@ -25,6 +26,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
     private final DeadLetters deadLetters;
     private final WorkerMetrics metrics;
     private final Consumer<FrameWork> durable;
+    private WorkerExecutor encoder;
     private WorkerExecutor executor;
     private volatile boolean stopping;
 
@@ -39,15 +41,36 @@ public final class ResultWriterVerticle extends AbstractVerticle {
 
     @Override
     public void start() {
+        // CPU-bound encoding and waiting stores on separate pools: the encode pool is sized to the free cores, so
+        // that encoding never preempts the inference thread; the store pool is wider because it mostly waits.
+        encoder = vertx.createSharedWorkerExecutor("prism-worker-encode-" + cfg.instance(), cfg.encodeThreads(), 1, TimeUnit.DAYS);
         executor = vertx.createSharedWorkerExecutor("prism-worker-write-" + cfg.instance(), cfg.writeThreads(), 1, TimeUnit.DAYS);
     }
 
     /** Called by the inference thread when every task of a frame is done. */
     public void write(FrameWork w) {
-        executor.executeBlocking(() -> {
-            writeNow(w);
-            return null;
-        }, false).onFailure(e -> LOG.error("event=write-crashed frame={} reason=\"{}\"", w.frame().frameId(), e.toString(), e));
+        if (w.failed() || w.results().isEmpty()) {
+            executor.executeBlocking(() -> {
+                writeNow(w, null);
+                return null;
+            }, false).onFailure(e -> LOG.error("event=write-crashed frame={} reason=\"{}\"", w.frame().frameId(), e.toString(), e));
+            return;
+        }
+        encoder.executeBlocking(() -> {
+            BackgroundPriority.apply(cfg.sideNice());
+            return writer.encode(w);
+        }, false).onComplete(encoded -> {
+            if (encoded.failed() && stopping) return; // pools closing: the frame is redelivered after the restart
+            if (encoded.failed()) { // a result that cannot be encoded will not encode on redelivery either
+                LOG.error("event=encode-failed frame={} reason=\"{}\"", w.frame().frameId(), encoded.cause().toString(), encoded.cause());
+                deadLetter(w, null, "encode-failed", encoded.cause().toString(), 1);
+                return;
+            }
+            executor.executeBlocking(() -> {
+                writeNow(w, encoded.result());
+                return null;
+            }, false).onFailure(e -> LOG.error("event=write-crashed frame={} reason=\"{}\"", w.frame().frameId(), e.toString(), e));
+        });
     }
 
     /** Dead-letters a frame that failed before inference (runs on the write pool). */
@@ -63,13 +86,14 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         executor.executeBlocking(work, false).onFailure(e -> LOG.error("event=blocking-crashed reason=\"{}\"", e.toString(), e));
     }
 
-    private void writeNow(FrameWork w) {
+    private void writeNow(FrameWork w, ResultWriter.Encoded encoded) {
+        BackgroundPriority.apply(cfg.sideNice());
         try {
             if (w.failed()) {
                 deadLetterNow(w, w.failedTask(), w.failedReason(), w.failedDetail(), w.attempts());
                 return;
             }
-            int inserted = writer.write(w, () -> stopping);
+            int inserted = encoded == null ? writer.write(w, () -> stopping) : writer.store(w, encoded, () -> stopping);
             metrics.frameDone();
             LOG.debug("event=frame-durable frame={} newRows={}", w.frame().frameId(), inserted);
             durable.accept(w);
@@ -81,6 +105,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
     }
 
     private void deadLetterNow(FrameWork w, String task, String reason, String detail, int attempts) {
+        BackgroundPriority.apply(cfg.sideNice());
         try {
             deadLetters.send(w.partition().topic(), w.partition().partition(), w.offset(), w.key(), w.message(), w.frame(),
                     task, reason, detail, attempts, () -> stopping);
@@ -97,6 +122,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
     @Override
     public void stop() {
         stopping = true;
+        if (encoder != null) encoder.close();
         if (executor != null) executor.close();
     }
 }

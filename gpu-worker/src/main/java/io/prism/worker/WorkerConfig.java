@@ -26,8 +26,14 @@ import java.util.Map;
  * <tr><td>PRISM_WORKER_MAX_BATCH</td><td>8</td><td>dynamic batching: at most this many frames per forward pass</td></tr>
  * <tr><td>PRISM_WORKER_MAX_BATCH_DELAY</td><td>20ms</td><td>dynamic batching: wait at most this long to fill a batch</td></tr>
  * <tr><td>PRISM_WORKER_MAX_IN_FLIGHT</td><td>64</td><td>frames consumed but not yet durable; above it the consumer pauses</td></tr>
- * <tr><td>PRISM_WORKER_PREPARE_THREADS</td><td>2</td><td>threads that read and decode frames</td></tr>
- * <tr><td>PRISM_WORKER_WRITE_THREADS</td><td>4</td><td>threads that encode and store results (mostly waiting on fsync and commits)</td></tr>
+ * <tr><td>PRISM_WORKER_PREPARE_THREADS</td><td>0</td><td>threads that read and decode frames; 0 = the CPU budget below</td></tr>
+ * <tr><td>PRISM_WORKER_ENCODE_THREADS</td><td>0</td><td>threads that encode result EXRs and PNG previews; 0 = the CPU budget: on
+ *     {@code cpu} the cores PyTorch does not use (at least 1), on a GPU all cores but one. More CPU-bound threads than
+ *     free cores would preempt the inference thread, the worker's bottleneck</td></tr>
+ * <tr><td>PRISM_WORKER_SIDE_NICE</td><td>10 on cpu, else 0</td><td>Linux nice value of the decode, encode and store threads
+ *     (0 = unchanged), so that they use the cores inference leaves free instead of preempting it; see
+ *     {@link io.prism.worker.pipeline.BackgroundPriority}</td></tr>
+ * <tr><td>PRISM_WORKER_WRITE_THREADS</td><td>4</td><td>threads that store encoded results (blob fsyncs, commits: mostly waiting)</td></tr>
  * <tr><td>PRISM_WORKER_MAX_ATTEMPTS</td><td>3</td><td>tries of a failing frame before it is dead-lettered (inference, unreadable blob)</td></tr>
  * <tr><td>PRISM_WORKER_RETRY_BACKOFF</td><td>200ms</td><td>first retry delay, doubled each time</td></tr>
  * <tr><td>PRISM_WORKER_RETRY_BACKOFF_MAX</td><td>10s</td><td>longest retry delay (database or broker outages retry forever)</td></tr>
@@ -41,7 +47,7 @@ import java.util.Map;
  */
 public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules, Map<String, TaskOptions> taskOptions,
                            Path modelsDir, String device, int threads, int maxBatch, Duration maxBatchDelay,
-                           int maxInFlight, int prepareThreads, int writeThreads, int maxAttempts, Duration retryBackoff,
+                           int maxInFlight, int prepareThreads, int encodeThreads, int writeThreads, int sideNice, int maxAttempts, Duration retryBackoff,
                            Duration retryBackoffMax, long maxPixels, String group, String instance,
                            Duration sessionTimeout, Path modelCache, String framesTopic, String dlqTopic,
                            String modelsTopic) {
@@ -49,6 +55,10 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
     public WorkerConfig {
         if (maxBatch < 1) throw new IllegalArgumentException("PRISM_WORKER_MAX_BATCH must be >= 1");
         if (maxInFlight < maxBatch) throw new IllegalArgumentException("PRISM_WORKER_MAX_IN_FLIGHT must be >= PRISM_WORKER_MAX_BATCH");
+        if (sideNice < 0 || sideNice > 19) throw new IllegalArgumentException("PRISM_WORKER_SIDE_NICE must be 0..19");
+        if (prepareThreads < 1 || encodeThreads < 1 || writeThreads < 1) {
+            throw new IllegalArgumentException("PRISM_WORKER_PREPARE_THREADS, _ENCODE_THREADS and _WRITE_THREADS must be >= 1 (0: default)");
+        }
         if (maxAttempts < 1) throw new IllegalArgumentException("PRISM_WORKER_MAX_ATTEMPTS must be >= 1");
         if (!device.equals("cpu") && !device.matches("(gpu|cuda)(:\\d+)?")) {
             throw new IllegalArgumentException("PRISM_WORKER_DEVICE must be cpu or gpu:N, got " + device);
@@ -70,8 +80,10 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
                 env.integer("PRISM_WORKER_MAX_BATCH", 8),
                 env.duration("PRISM_WORKER_MAX_BATCH_DELAY", Duration.ofMillis(20)),
                 env.integer("PRISM_WORKER_MAX_IN_FLIGHT", 64),
-                env.integer("PRISM_WORKER_PREPARE_THREADS", 2),
+                cpuThreads(env.integer("PRISM_WORKER_PREPARE_THREADS", 0), env.str("PRISM_WORKER_DEVICE", "cpu"), env.integer("PRISM_WORKER_THREADS", 0)),
+                cpuThreads(env.integer("PRISM_WORKER_ENCODE_THREADS", 0), env.str("PRISM_WORKER_DEVICE", "cpu"), env.integer("PRISM_WORKER_THREADS", 0)),
                 env.integer("PRISM_WORKER_WRITE_THREADS", 4),
+                env.integer("PRISM_WORKER_SIDE_NICE", "cpu".equals(env.str("PRISM_WORKER_DEVICE", "cpu")) ? 10 : 0),
                 env.integer("PRISM_WORKER_MAX_ATTEMPTS", 3),
                 env.duration("PRISM_WORKER_RETRY_BACKOFF", Duration.ofMillis(200)),
                 env.duration("PRISM_WORKER_RETRY_BACKOFF_MAX", Duration.ofSeconds(10)),
@@ -88,6 +100,14 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
     static int threads(int configured, String device) {
         if (configured > 0 || !"cpu".equals(device)) return configured;
         return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    }
+
+    /** Threads for CPU-bound side work (decoding, encoding): configured, or the cores inference leaves free. */
+    static int cpuThreads(int configured, String device, int torchThreads) {
+        if (configured > 0) return configured;
+        int cores = Runtime.getRuntime().availableProcessors();
+        int inference = "cpu".equals(device) ? threads(torchThreads, device) : 1;
+        return Math.max(1, cores - inference);
     }
 
     public TaskOptions options(String task) {

@@ -25,11 +25,13 @@ public final class WorkerMetrics {
     private final Map<String, Counter> modelLoads = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> activeVersion = new ConcurrentHashMap<>();
     private final Timer writeTime;
+    private final Timer encodeTime;
     private final Counter framesDone;
 
     public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight, Supplier<Number> queued) {
         this.registry = registry;
-        this.writeTime = Timer.builder("prism_worker_write_seconds").description("encode + store results + commit row").register(registry);
+        this.writeTime = Timer.builder("prism_worker_write_seconds").description("store encoded results + commit rows, per frame").register(registry);
+        this.encodeTime = Timer.builder("prism_worker_encode_seconds").description("encode result EXRs + PNG previews, per frame").register(registry);
         this.framesDone = Counter.builder("prism_worker_frames_total").description("frames made durable (all tasks)").register(registry);
         Gauge.builder("prism_worker_in_flight_frames", () -> inFlight.get()).description("consumed, not yet durable").register(registry);
         Gauge.builder("prism_worker_queued_requests", () -> queued.get()).description("task requests waiting for inference").register(registry);
@@ -49,6 +51,10 @@ public final class WorkerMetrics {
                 .description("compute time of one batch").register(registry)).record(nanos, TimeUnit.NANOSECONDS);
         batchSize.computeIfAbsent(task, t -> DistributionSummary.builder("prism_worker_batch_size").tag("task", t)
                 .register(registry)).record(size);
+    }
+
+    public void encoded(long nanos) {
+        encodeTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void written(long nanos) {

@@ -19,7 +19,7 @@ import java.util.Map;
  * {@code prism simulate --style S --seed N -W 128 -H 128 -s 16} writes), then scores it on held-out seeds.
  * Arguments are key=value:
  * task, name, out, styles (comma list), seeds (FIRST:COUNT), frames, size, spp, valSeeds, holdoutSeeds, steps,
- * batch, accum, lr, warmup, crop, channels, initFrom, threads, validateEvery.
+ * batch, accum, lr, warmup, crop, channels, factor (codec), initFrom, threads, validateEvery, foregroundWeight, terminal.
  */
 public final class TrainShipped {
     public static void main(String[] args) throws Exception {
@@ -66,7 +66,7 @@ public final class TrainShipped {
                 0.05, 1.0, Integer.parseInt(a.getOrDefault("crop", "64")), true, 1, 2, 3,
                 Double.parseDouble(a.getOrDefault("terminal", "0.5")), 250,
                 Integer.parseInt(a.getOrDefault("validateEvery", "500")), Integer.parseInt(a.getOrDefault("validateEvery", "500")),
-                1, a.get("initFrom"), 4, channels, 8, size, 0, true, threads, command,
+                1, a.get("initFrom"), Integer.parseInt(a.getOrDefault("factor", "4")), channels, 8, size, 0, true, threads, command,
                 Double.parseDouble(a.getOrDefault("foregroundWeight", "1")));
         Trainer.Result r = new Trainer(cfg, System.out).train(PairDataset.of(train, String.join("; ", desc)), val);
         // score on the holdout (seeds never used in training or validation) and record it in model.json

@@ -80,6 +80,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu") String device;
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch threads, engine and worker alike (0: as PRISM_WORKER_THREADS=0, all cores but one on cpu)") int threads;
     @Option(names = "--rounds", defaultValue = "5", description = "alternating rounds; medians are reported (default: ${DEFAULT-VALUE})") int rounds;
+    @Option(names = "--warmup", defaultValue = "128", description = "frames through both paths before measuring, so that the JIT has compiled the hot code (default: ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--dir", description = "working folder (default: a temporary one, deleted afterwards)") Path dir;
 
     /** Runs without the launcher: {@code java -cp ... io.prism.worker.bench.BenchWorkerCommand --help}. */
@@ -123,7 +124,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
             WorkerConfig cfg = WorkerConfig.from(env);
             PlatformConfig platform = infra.applyTo(PlatformConfig.from(env)).withBlobRoot(work.resolve("blobs"));
             try (Database db = Database.start(platform); FileBlobStore blobs = new FileBlobStore(platform.blobRoot())) {
-                List<FrameSubmitted> warm = submitRows(db, blobs, "bench-warmup", batch * 2);
+                List<FrameSubmitted> warm = submitRows(db, blobs, "bench-warmup", Math.max(batch * 2, warmup));
                 List<FrameSubmitted> timed = submitRows(db, blobs, "bench", frames);
 
                 EngineBackend backend = new EngineBackend(device, cfg.threads());
@@ -142,7 +143,11 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                      ResultsReader results = new ResultsReader(infra.kafkaBootstrapServers())) {
                     publish(producer, warm);
                     results.await(warm, Duration.ofMinutes(10));
-                    onInferenceThread(backend, () -> alone.predict(inputs.subList(0, Math.min(batch, inputs.size())), options)); // warm-up
+                    onInferenceThread(backend, () -> { // warm-up
+                        for (int i = 0; i < Math.min(inputs.size(), Math.max(batch, warmup)); i += batch) {
+                            alone.predict(inputs.subList(i, Math.min(inputs.size(), i + batch)), options);
+                        }
+                    });
                     // Rounds alternate the two measurements so that load from elsewhere hits both alike; best of each.
                     for (int round = 0; round < rounds; round++) {
                         long t0 = System.nanoTime();

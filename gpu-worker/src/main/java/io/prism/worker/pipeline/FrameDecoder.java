@@ -7,6 +7,8 @@ import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.vision.ImageFormatException;
+import io.prism.vision.exr.ExrLimits;
+import io.prism.vision.exr.ExrReader;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import io.prism.vision.image.ImageFormat;
@@ -44,7 +46,10 @@ public final class FrameDecoder {
         ImageFormat format = ImageFormat.sniff(bytes, bytes.length);
         FloatImage img;
         try {
-            img = ImageFiles.read(bytes, name);
+            // one thread per frame: frames are decoded in parallel on the prepare pool, sized to the free cores
+            img = format == ImageFormat.EXR
+                    ? ExrReader.merge(ExrReader.read(bytes, name, ExrLimits.DEFAULT.withMaxThreads(1)))
+                    : ImageFiles.read(bytes, name);
         } catch (ImageFormatException | RuntimeException e) {
             throw new PoisonFrameException("unreadable", "cannot decode " + name + ": " + e.getMessage(), e);
         }

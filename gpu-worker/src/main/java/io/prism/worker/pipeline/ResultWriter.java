@@ -33,10 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a finished frame durable: result EXR, sRGB PNG preview and uncertainty EXR into the blob store
- * (content-addressed, so rewriting is harmless), then in one PostgreSQL transaction the result rows (idempotent on
- * frame + task + model version), the frame's status and one {@link FrameProcessed} per newly inserted row in the
- * outbox. A redelivered frame therefore inserts nothing and announces nothing twice. Storage and database outages
+ * Makes a finished frame durable in two halves: {@link #encode} (CPU: result EXR, sRGB PNG preview, uncertainty
+ * EXR) and {@link #store} (waiting: the bytes into the blob store — content-addressed, so rewriting is harmless —
+ * then in one PostgreSQL transaction the result rows (idempotent on frame + task + model version), the frame's
+ * status and one {@link FrameProcessed} per newly inserted row in the outbox). A redelivered frame therefore inserts nothing and announces nothing twice. Storage and database outages
  * are retried with backoff until they pass.
  */
 public final class ResultWriter {
@@ -58,23 +58,57 @@ public final class ResultWriter {
 
     private record Stored(FrameWork.TaskResult r, BlobRef result, BlobRef preview, BlobRef uncertainty, Map<String, Double> stats) {}
 
+    /** One task's result as the bytes that go into the blob store. */
+    private record EncodedTask(FrameWork.TaskResult r, byte[] exr, byte[] png, byte[] uncertainty) {}
+
+    /** A frame's results, encoded: what {@link #store} makes durable. */
+    public static final class Encoded {
+        private final List<EncodedTask> tasks;
+
+        private Encoded(List<EncodedTask> tasks) {
+            this.tasks = tasks;
+        }
+    }
+
     /**
-     * Writes the frame's results; returns how many rows were new. Throws {@link Retry.Permanent} when the frame
-     * cannot be recorded at all (its row does not exist).
+     * The CPU-bound half of writing: result EXR, sRGB PNG preview and uncertainty EXR of every task of the frame.
+     * Runs on the encode pool, which is sized to the cores inference leaves free.
      */
+    public Encoded encode(FrameWork fw) {
+        long t0 = System.nanoTime();
+        List<EncodedTask> out = new ArrayList<>();
+        for (FrameWork.TaskResult r : fw.results().values()) {
+            TaskOutput o = r.output();
+            out.add(new EncodedTask(r,
+                    ExrWriter.encode(o.result(), exrOptions(r)),
+                    ImageFiles.encode(o.result(), ImageFormat.PNG, RasterOptions.DEFAULT),
+                    o.uncertainty() == null ? null : ExrWriter.encode(o.uncertainty(), exrOptions(r).attribute("prismLayer", "uncertainty"))));
+        }
+        metrics.encoded(System.nanoTime() - t0);
+        return new Encoded(out);
+    }
+
+    /** Encodes and stores in one go (callers without separate pools). */
     public int write(FrameWork fw, BooleanSupplier stopping) throws Retry.Abandoned, Retry.Permanent {
+        return store(fw, encode(fw), stopping);
+    }
+
+    /**
+     * The waiting half: blobs into the store (content-addressed, so rewriting is harmless), then one transaction for
+     * rows, status and outbox; returns how many rows were new. Throws {@link Retry.Permanent} when the frame cannot be
+     * recorded at all (its row does not exist).
+     */
+    public int store(FrameWork fw, Encoded encoded, BooleanSupplier stopping) throws Retry.Abandoned, Retry.Permanent {
         long t0 = System.nanoTime();
         FrameSubmitted f = fw.frame();
         List<Stored> stored = new ArrayList<>();
-        for (FrameWork.TaskResult r : fw.results().values()) {
+        for (EncodedTask e : encoded.tasks) {
+            FrameWork.TaskResult r = e.r();
             TaskOutput o = r.output();
-            byte[] exr = ExrWriter.encode(o.result(), exrOptions(r));
-            byte[] png = ImageFiles.encode(o.result(), ImageFormat.PNG, RasterOptions.DEFAULT);
-            byte[] unc = o.uncertainty() == null ? null : ExrWriter.encode(o.uncertainty(), exrOptions(r).attribute("prismLayer", "uncertainty"));
             BlobRef[] refs = Retry.forever("store results of " + f.frameId(), cfg, stopping, () -> new BlobRef[] {
-                    img(blobs.put(exr, "image/x-exr"), o.result()),
-                    img(blobs.put(png, "image/png"), o.result()),
-                    unc == null ? null : img(blobs.put(unc, "image/x-exr"), o.uncertainty())});
+                    img(blobs.put(e.exr(), "image/x-exr"), o.result()),
+                    img(blobs.put(e.png(), "image/png"), o.result()),
+                    e.uncertainty() == null ? null : img(blobs.put(e.uncertainty(), "image/x-exr"), o.uncertainty())});
             Map<String, Double> stats = new LinkedHashMap<>(o.statistics());
             stats.put("batchSize", (double) r.batchSize());
             stats.put("batchSeq", (double) r.batchSeq());
@@ -120,7 +154,8 @@ public final class ResultWriter {
     }
 
     private static ExrWriteOptions exrOptions(FrameWork.TaskResult r) {
-        ExrWriteOptions o = ExrWriteOptions.defaults()
+        // one thread per frame: frames are encoded in parallel on the encode pool, sized to the free cores
+        ExrWriteOptions o = ExrWriteOptions.defaults().threads(1)
                 .attribute("prismTask", r.task())
                 .attribute("prismModelVersion", r.modelVersion());
         return "albedo".equals(r.task()) ? o.attribute("prismColorSpace", ALBEDO_COLOR_SPACE) : o;

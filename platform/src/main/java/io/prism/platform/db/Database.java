@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     private final ApplicationContext context;
+    /** Repositories are stateless, but Micronaut builds a new proxy per lookup (prototype scope): keep one each. */
+    private final Map<Class<?>, Object> repositories = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile TransactionOperations<Connection> transactions;
 
     private Database(ApplicationContext context) {
         this.context = context;
@@ -72,7 +75,7 @@ public final class Database implements AutoCloseable {
     }
 
     public <T> T repository(Class<T> type) {
-        return context.getBean(type);
+        return type.cast(repositories.computeIfAbsent(type, context::getBean));
     }
 
     /** Micronaut's transaction-aware DataSource: connections only inside {@link #inTransaction} or repositories. */
@@ -92,7 +95,8 @@ public final class Database implements AutoCloseable {
     /** Runs the work in one database transaction (commit on return, rollback on exception). */
     @SuppressWarnings("unchecked")
     public <T> T inTransaction(Function<Connection, T> work) {
-        TransactionOperations<Connection> tx = context.getBean(TransactionOperations.class);
+        TransactionOperations<Connection> tx = transactions;
+        if (tx == null) transactions = tx = context.getBean(TransactionOperations.class);
         return tx.executeWrite(status -> work.apply(status.getConnection()));
     }
 
