@@ -149,13 +149,18 @@ public final class DensePredictor implements AutoCloseable {
             }
         }
         int usedBatch = 0;
-        for (List<int[]> items : groups.values()) {
-            Unit first = units.get(items.get(0)[0]);
-            int batch = o.batchSize() > 0 ? o.batchSize() : autoBatchSize(first.padded.width(), first.padded.height());
-            usedBatch = Math.max(usedBatch, Math.min(batch, items.size()));
-            for (int s = 0; s < items.size(); s += batch) {
-                runBatch(units, items.subList(s, Math.min(items.size(), s + batch)), o);
+        boolean grad = Engines.gradMode(false); // whichever thread calls: inference records no autograd graph
+        try {
+            for (List<int[]> items : groups.values()) {
+                Unit first = units.get(items.get(0)[0]);
+                int batch = o.batchSize() > 0 ? o.batchSize() : autoBatchSize(first.padded.width(), first.padded.height());
+                usedBatch = Math.max(usedBatch, Math.min(batch, items.size()));
+                for (int s = 0; s < items.size(); s += batch) {
+                    runBatch(units, items.subList(s, Math.min(items.size(), s + batch)), o);
+                }
             }
+        } finally {
+            Engines.gradMode(grad);
         }
         double millisEach = (System.nanoTime() - start) / 1e6 / Math.max(1, inputs.size());
         List<Prediction> out = new ArrayList<>();

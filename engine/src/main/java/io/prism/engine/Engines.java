@@ -25,6 +25,16 @@ public final class Engines {
         return Engine.getEngine("PyTorch");
     }
 
+    /**
+     * Switches PyTorch's autograd recording for the calling thread (PyTorch keeps this flag per thread) and returns
+     * the previous setting, so that a caller can restore it. Inference turns it off: no graph, less memory.
+     */
+    public static boolean gradMode(boolean on) {
+        boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        if (before != on) ai.djl.pytorch.jni.JniUtils.setGradMode(on);
+        return before;
+    }
+
     /** "cpu", "gpu", "gpu:N" or "cuda:N" → a DJL device, checked against what PyTorch sees. */
     public static Device device(String name) {
         String n = name == null ? "cpu" : name.trim().toLowerCase(Locale.ROOT);

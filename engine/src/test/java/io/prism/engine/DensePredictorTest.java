@@ -82,6 +82,23 @@ class DensePredictorTest {
         }
     }
 
+    /** PyTorch's grad mode is per thread and on by default: predict turns it off itself and restores the caller's. */
+    @Test
+    void predictRecordsNoAutogradOnAFreshThreadAndRestoresTheCallersGradMode() throws Exception {
+        boolean[] seen = new boolean[3];
+        Thread t = new Thread(() -> {
+            seen[0] = ai.djl.pytorch.jni.JniUtils.isGradMode();             // a new thread starts with it on
+            albedo.predict(InputEncoding.beautyToSrgb(image(16, 16)), albedo.defaultOptions());
+            seen[1] = ai.djl.pytorch.jni.JniUtils.isGradMode();             // still on for the caller afterwards
+            Engines.gradMode(false);
+            albedo.predict(InputEncoding.beautyToSrgb(image(16, 16)), albedo.defaultOptions());
+            seen[2] = ai.djl.pytorch.jni.JniUtils.isGradMode();             // and still off when it was off
+        });
+        t.start();
+        t.join();
+        assertThat(seen).containsExactly(true, true, false);
+    }
+
     @Test
     void masksAreBinaryAfterMeanAndThreshold() {
         FloatImage in = InputEncoding.beautyToSrgb(image(40, 24));

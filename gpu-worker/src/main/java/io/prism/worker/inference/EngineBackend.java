@@ -29,8 +29,7 @@ public final class EngineBackend implements InferenceBackend {
 
     @Override
     public void prepareThread() {
-        io.prism.engine.Engines.pytorch(threads);
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        io.prism.engine.Engines.pytorch(threads); // DensePredictor turns autograd off itself, on any thread
     }
 
     @Override
