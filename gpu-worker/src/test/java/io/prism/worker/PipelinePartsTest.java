@@ -94,6 +94,46 @@ class PipelinePartsTest {
         assertThat(c.backoffMs(30)).isEqualTo(10_000);
     }
 
+    /** CPU-bound side work gets the cores inference leaves free, at a lower priority on cpu; tried: defaults, overrides, nonsense. */
+    @Test
+    void sideWorkIsSizedToTheFreeCoresAndRunsAtLowerPriorityOnCpu() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        WorkerConfig cpu = WorkerConfig.from(new Env(Map.of()));
+        assertThat(cpu.threads()).isEqualTo(Math.max(1, cores - 1));
+        assertThat(cpu.encodeThreads()).isEqualTo(Math.max(1, cores - cpu.threads()));
+        assertThat(cpu.prepareThreads()).isEqualTo(cpu.encodeThreads());
+        assertThat(cpu.writeThreads()).isEqualTo(4);
+        assertThat(cpu.sideNice()).isEqualTo(10);
+        WorkerConfig gpu = WorkerConfig.from(new Env(Map.of("PRISM_WORKER_DEVICE", "gpu:0")));
+        assertThat(gpu.encodeThreads()).isEqualTo(Math.max(1, cores - 1));
+        assertThat(gpu.sideNice()).isZero();
+        WorkerConfig set = WorkerConfig.from(new Env(Map.of("PRISM_WORKER_ENCODE_THREADS", "3", "PRISM_WORKER_PREPARE_THREADS", "5",
+                "PRISM_WORKER_SIDE_NICE", "0")));
+        assertThat(set.encodeThreads()).isEqualTo(3);
+        assertThat(set.prepareThreads()).isEqualTo(5);
+        assertThat(set.sideNice()).isZero();
+        assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of("PRISM_WORKER_SIDE_NICE", "25")))).hasMessageContaining("PRISM_WORKER_SIDE_NICE");
+        assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of("PRISM_WORKER_WRITE_THREADS", "0")))).hasMessageContaining("WRITE_THREADS");
+    }
+
+    @Test
+    void backgroundPriorityRenicesOnlyTheCallingThread() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/thread-self/stat")),
+                "needs Linux /proc");
+        int before = io.prism.worker.pipeline.BackgroundPriority.current();
+        int[] seen = new int[2];
+        Thread t = new Thread(() -> {
+            io.prism.worker.pipeline.BackgroundPriority.apply(before + 7);
+            seen[0] = io.prism.worker.pipeline.BackgroundPriority.current();
+            io.prism.worker.pipeline.BackgroundPriority.apply(before + 9); // once per thread: the first value stays
+            seen[1] = io.prism.worker.pipeline.BackgroundPriority.current();
+        });
+        t.start();
+        t.join();
+        assertThat(seen).containsExactly(Math.min(19, before + 7), Math.min(19, before + 7));
+        assertThat(io.prism.worker.pipeline.BackgroundPriority.current()).isEqualTo(before);
+    }
+
     static TaskRequest request(String task, Integer version) {
         BlobRef src = new BlobRef(URI.create("blob:sha256:" + "0".repeat(64)), "0".repeat(64), 1, null, null, null, null);
         FrameSubmitted f = FrameSubmitted.of(UUID.randomUUID(), "j", "s", "sh", "beauty", 1, 1, src, null, Map.of());
