@@ -247,9 +247,17 @@ public final class DensePredictor implements AutoCloseable {
             for (int s = 0; s < o.steps(); s++) {
                 float[] t = new float[b];
                 Arrays.fill(t, ts[s]);
-                NDArray input = NDArrays.concat(new NDList(imageLatent, latent), 1);       // (B, C_i + C_t, h/f, w/f)
-                NDArray out = denoiser.predict(input, t);                                  // (B, C_t, h/f, w/f)
-                latent = scheduler.step(out, s, o.steps(), latent);
+                // DJL frees an op's output only with its manager: one scope per step keeps one forward pass's
+                // activations alive at a time instead of every step's (a 4-step batch otherwise holds 4x the memory)
+                try (NDManager step = m.newSubManager()) {
+                    imageLatent.tempAttach(step);
+                    latent.tempAttach(step);
+                    NDArray input = NDArrays.concat(new NDList(imageLatent, latent), 1);   // (B, C_i + C_t, h/f, w/f)
+                    NDArray out = denoiser.predict(input, t);                              // (B, C_t, h/f, w/f)
+                    NDArray next = scheduler.step(out, s, o.steps(), latent);
+                    next.attach(m);
+                    latent = next;
+                }
             }
             decoded = codec.decode(latent, tc).clip(-1, 1).add(1).div(2).toFloatArray();   // (B, tc, h, w) in [0, 1]
         }
