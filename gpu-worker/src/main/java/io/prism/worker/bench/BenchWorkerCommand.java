@@ -69,7 +69,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--random-model", description = "use a compact model with random weights (channels 32,64,64) instead of --model: same cost, meaningless output")
     boolean randomModel;
-    @Option(names = "--frames", defaultValue = "96", description = "frames per measurement (default: ${DEFAULT-VALUE})")
+    @Option(names = "--frames", defaultValue = "384", description = "frames per measurement (default: ${DEFAULT-VALUE})")
     int frames;
     @Option(names = "--size", defaultValue = "128", description = "frame width and height in pixels (default: ${DEFAULT-VALUE})")
     int size;
@@ -80,7 +80,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu") String device;
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch threads, engine and worker alike (0: as PRISM_WORKER_THREADS=0, all cores but one on cpu)") int threads;
     @Option(names = "--rounds", defaultValue = "5", description = "alternating rounds; medians are reported (default: ${DEFAULT-VALUE})") int rounds;
-    @Option(names = "--warmup", defaultValue = "128", description = "frames through both paths before measuring, so that the JIT has compiled the hot code (default: ${DEFAULT-VALUE})") int warmup;
+    @Option(names = "--warmup", defaultValue = "1024", description = "frames through both paths before measuring, so that the JIT has compiled the hot code (default: ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--dir", description = "working folder (default: a temporary one, deleted afterwards)") Path dir;
 
     /** Runs without the launcher: {@code java -cp ... io.prism.worker.bench.BenchWorkerCommand --help}. */
