@@ -16,9 +16,13 @@ public final class Tensors {
         if (values.length != dst.size()) {
             throw new IllegalArgumentException(values.length + " values for a tensor of shape " + dst.getShape());
         }
+        // an in-place write into a parameter must not be recorded by autograd (PyTorch refuses it on a grad-mode thread)
+        boolean grad = io.prism.engine.Engines.gradMode(false);
         try (NDManager tmp = dst.getManager().newSubManager()) {
             NDArray src = tmp.create(values, dst.getShape());
             dst.muli(0).addi(src);
+        } finally {
+            io.prism.engine.Engines.gradMode(grad);
         }
     }
 
