@@ -1,6 +1,5 @@
 package io.prism.trainer.engine;
 
-import ai.djl.pytorch.jni.JniUtils;
 import io.prism.engine.DensePredictor;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.eval.Evaluator;
@@ -26,7 +25,6 @@ public final class EngineModelEvaluator implements ModelEvaluator {
 
     @Override
     public Map<String, Double> evaluate(String task, Path checkpoint, List<LabeledFrame> frames, TrainerConfig.Evaluation s) throws Exception {
-        JniUtils.setGradMode(false); // inference only: no autograd graph on whatever thread calls this
         List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
         try (DensePredictor p = DensePredictor.open(checkpoint, device, 0)) {
             if (!p.spec().task().equals(task)) {
