@@ -1,0 +1,50 @@
+package io.prism.engine.diffusers.models;
+
+import ai.djl.ndarray.NDArray;
+import io.prism.engine.diffusers.StateDict;
+import io.prism.engine.diffusers.nn.Conv2d;
+import io.prism.engine.diffusers.nn.GroupNorm;
+import io.prism.engine.diffusers.nn.Linear;
+
+import static io.prism.engine.diffusers.nn.Functional.silu;
+
+/**
+ * diffusers' ResnetBlock2D (resnet.py), "default" time-embedding norm: GN → SiLU → conv3×3 → + Linear(SiLU(temb)) →
+ * GN → SiLU → conv3×3, plus the input (through a 1×1 {@code conv_shortcut} when the channel count changes), divided by
+ * {@code output_scale_factor}. The VAE uses it without a time embedding ({@code temb_channels} null).
+ */
+public final class ResnetBlock2D {
+    private final GroupNorm norm1;
+    private final Conv2d conv1;
+    private final Linear timeEmbProj;
+    private final GroupNorm norm2;
+    private final Conv2d conv2;
+    private final Conv2d convShortcut;
+    private final float outputScaleFactor;
+    private final int out;
+
+    /** @param tembChannels 0 for no time embedding (VAE) */
+    public ResnetBlock2D(StateDict sd, String prefix, int in, int out, int tembChannels, int groups, float eps, float outputScaleFactor) {
+        this.out = out;
+        norm1 = new GroupNorm(sd, prefix + ".norm1", groups, in, eps);
+        conv1 = new Conv2d(sd, prefix + ".conv1", in, out, 3, 1, 1);
+        timeEmbProj = tembChannels > 0 ? new Linear(sd, prefix + ".time_emb_proj", tembChannels, out, true) : null;
+        norm2 = new GroupNorm(sd, prefix + ".norm2", groups, out, eps);
+        conv2 = new Conv2d(sd, prefix + ".conv2", out, out, 3, 1, 1);
+        convShortcut = in != out ? new Conv2d(sd, prefix + ".conv_shortcut", in, out, 1, 1, 0) : null;
+        this.outputScaleFactor = outputScaleFactor;
+    }
+
+    /** x (N, in, H, W), temb (N, tembChannels) or null → (N, out, H, W). */
+    public NDArray forward(NDArray x, NDArray temb) {
+        NDArray h = conv1.forward(silu(norm1.forward(x)));
+        if (timeEmbProj != null) {
+            NDArray t = timeEmbProj.forward(silu(temb));                              // (N, out)
+            h = h.add(t.reshape(t.getShape().get(0), out, 1, 1));
+        }
+        h = conv2.forward(silu(norm2.forward(h)));
+        NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
+        NDArray y = shortcut.add(h);
+        return outputScaleFactor == 1f ? y : y.div(outputScaleFactor);
+    }
+}
