@@ -12,7 +12,6 @@ import io.prism.platform.db.ModelVersionRepository;
 import io.prism.platform.db.OutboxRepository;
 import io.prism.platform.outbox.Outbox;
 import io.prism.platform.topics.Topics;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,7 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
-    public static final String MEDIA_TYPE = "application/zip";
+    /** What a version's artifact is: a {@link CheckpointManifest} (versions registered before it: a zip, still read). */
+    public static final String MEDIA_TYPE = CheckpointManifest.MEDIA_TYPE;
     private final Database db;
     private final BlobStore blobs;
     private final ModelVersionRepository versions;
@@ -51,9 +51,8 @@ public final class ModelRegistry {
     /** Stores a checkpoint folder as the next version of its task with the given status (normally candidate). */
     public ModelVersion register(String task, Path checkpointDir, Integer parentVersion, Map<String, Double> metrics,
                                  Map<String, Object> dataSnapshot, String notes) throws IOException {
-        ByteArrayOutputStream zip = new ByteArrayOutputStream();
-        CheckpointArchive.zip(checkpointDir, zip);
-        BlobRef artifact = blobs.put(zip.toByteArray(), MEDIA_TYPE);
+        // every file its own blob (unchanged components of a fine-tune are stored once), then the manifest
+        BlobRef artifact = blobs.put(CheckpointManifest.store(checkpointDir, blobs), MEDIA_TYPE);
         return db.inTransaction(c -> {
             int next = versions.maxVersion(task) + 1;
             ModelVersionEntity row = versions.save(new ModelVersionEntity(null, task, next, artifact.uri().toString(),
@@ -156,9 +155,10 @@ public final class ModelRegistry {
         if (Files.isDirectory(target)) {
             return target;
         }
-        byte[] bytes = blobs.read(artifact); // verified: throws if the stored archive is damaged
+        byte[] bytes = blobs.read(artifact); // verified: throws if the stored manifest or archive is damaged
         try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
-            return CheckpointArchive.unzip(in, target);
+            return CheckpointManifest.isManifest(bytes) ? CheckpointManifest.materialize(bytes, blobs, target)
+                    : CheckpointArchive.unzip(in, target);   // versions registered as zip archives
         } catch (java.nio.file.FileAlreadyExistsException e) {
             return target; // extracted concurrently by another thread
         }

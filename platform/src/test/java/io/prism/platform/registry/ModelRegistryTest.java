@@ -118,4 +118,43 @@ class ModelRegistryTest {
                 .hasMessageContaining("escapes");
         assertThat(dir.resolve("x")).doesNotExist();
     }
+
+    @Test
+    void unchangedFilesOfANewVersionAreStoredOnceAndADamagedFileIsRefused() throws Exception {
+        Infrastructure infra = TestInfra.shared();
+        try (Database db = Database.start(TestInfra.freshDatabase(infra), infra.dbUser(), infra.dbPassword(), 2)) {
+            FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
+            ModelRegistry registry = new ModelRegistry(db, blobs);
+            Path base = checkpoint("base", "unet-1");
+            Files.createDirectories(base.resolve("vae"));
+            Files.writeString(base.resolve("vae/diffusion_pytorch_model.safetensors"), "the same large VAE");
+            ModelVersion v1 = registry.register("albedo", base, null, Map.of(), Map.of(), null);
+            long blobsAfterV1 = blobCount(blobs, v1);
+            // a fine-tune: only the UNet's weights change; the VAE and model.json are the same bytes
+            Files.writeString(base.resolve("weights/unet.safetensors"), "unet-2");
+            ModelVersion v2 = registry.register("albedo", base, 1, Map.of(), Map.of(), "fine-tune");
+            assertThat(blobCount(blobs, v2)).as("new blobs: the changed UNet and the manifest").isEqualTo(blobsAfterV1 + 2);
+            Path one = registry.materialize(v1, dir.resolve("cache"));
+            Path two = registry.materialize(v2, dir.resolve("cache"));
+            assertThat(Files.readString(one.resolve("weights/unet.safetensors"))).isEqualTo("unet-1");
+            assertThat(Files.readString(two.resolve("weights/unet.safetensors"))).isEqualTo("unet-2");
+            assertThat(Files.readString(two.resolve("vae/diffusion_pytorch_model.safetensors"))).isEqualTo("the same large VAE");
+
+            // a damaged component blob: materialising a fresh copy fails and leaves no half-written folder
+            Path vae = blobs.pathOf(io.prism.platform.blob.Sha256.hex("the same large VAE".getBytes(StandardCharsets.UTF_8)));
+            byte[] b = Files.readAllBytes(vae);
+            b[0] ^= 0x55;
+            Files.write(vae, b);
+            assertThatThrownBy(() -> registry.materialize(v2, dir.resolve("cache2"))).isInstanceOf(BlobCorruptedException.class);
+            assertThat(dir.resolve("cache2")).satisfiesAnyOf(p -> assertThat(p).doesNotExist(),
+                    p -> assertThat(Files.list(p).filter(x -> !x.getFileName().toString().startsWith(".")).toList()).isEmpty());
+        }
+    }
+
+    /** Stored blobs: files named by a SHA-256 (not their media-type side files or temporaries). */
+    private long blobCount(FileBlobStore blobs, ModelVersion v) throws Exception {
+        try (var walk = Files.walk(dir.resolve("blobs"))) {
+            return walk.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).count();
+        }
+    }
 }
