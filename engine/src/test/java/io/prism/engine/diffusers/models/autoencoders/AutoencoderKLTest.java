@@ -122,6 +122,19 @@ class AutoencoderKLTest {
         assertThat(blockDiffs).containsOnlyKeys(inter.entries().keySet());
     }
 
+    @Test
+    void aForwardPassLeavesNoBlockActivationInTheCallersManager() {
+        AutoencoderKL vae = AutoencoderKL.load(MarigoldReference.tinyIid().resolve("vae"), null, manager, DataType.FLOAT32, false);
+        SafetensorsFile f = MarigoldReference.open("vae.safetensors");
+        try (NDManager call = manager.newSubManager()) {
+            vae.decode(vae.encode(tensor(call, f, "image")).mean());
+            // what may remain: the image, the moments and their halves, the decoded image (≤ 8 channels, plus DJL's
+            // scalar clamp bounds); every block activation of the tiny VAE has 32 or 64 channels
+            assertThat(call.getManagedArrays()).isNotEmpty().allSatisfy(a ->
+                    assertThat(a.getShape().dimension() < 2 || a.getShape().get(1) <= 8).as(a.getShape().toString()).isTrue());
+        }
+    }
+
     /** Compares every block output the fixture has at 1e-5 × its max |value| and records the difference. */
     static BiConsumer<String, NDArray> comparingTo(SafetensorsFile inter, Map<String, Double> diffs) {
         return (name, value) -> {
