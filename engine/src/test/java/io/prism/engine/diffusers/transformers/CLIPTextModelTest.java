@@ -13,9 +13,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import static io.prism.engine.diffusers.MarigoldReference.maxAbs;
 import static io.prism.engine.diffusers.MarigoldReference.maxAbsDiff;
@@ -124,6 +133,51 @@ class CLIPTextModelTest {
         try (NDManager m = manager.newSubManager()) {
             assertThatThrownBy(() -> CLIPTextModel.load(clipL, null, m, DataType.FLOAT32))
                     .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("text_projection.weight");
+        }
+    }
+
+    @Test
+    void acceptsThePositionIdsBufferOlderTransformersSaved(@TempDir Path dir) throws IOException {
+        // SD1/SD2-era text encoders hold text_model.embeddings.position_ids (I64 [1, 77]); transformers drops it on load
+        Files.copy(textEncoder().resolve("config.json"), dir.resolve("config.json"));
+        SafetensorsFile src = SafetensorsFile.open(textEncoder().resolve("model.safetensors"));
+        Map<String, Object[]> tensors = new LinkedHashMap<>();   // name → {dtype, shape, little-endian bytes}
+        ByteBuffer positions = ByteBuffer.allocate(77 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < 77; i++) positions.putLong(i);
+        tensors.put("text_model.embeddings.position_ids", new Object[] {"I64", new long[] {1, 77}, positions.array()});
+        for (SafetensorsFile.Entry e : src.entries().values()) {
+            ByteBuffer b = src.bytes(e);
+            byte[] data = new byte[b.remaining()];
+            b.get(data);
+            tensors.put(e.name(), new Object[] {e.dtype(), e.shape(), data});
+        }
+        writeSafetensors(dir.resolve("model.safetensors"), tensors);
+        long[] ids = MarigoldReference.open("text.safetensors").longs("prompt_input_ids");
+        try (NDManager m = manager.newSubManager()) {
+            float[] withBuffer = CLIPTextModel.load(dir, null, m, DataType.FLOAT32).encode(ids).toFloatArray();
+            float[] without = CLIPTextModel.load(textEncoder(), null, m, DataType.FLOAT32).encode(ids).toFloatArray();
+            assertThat(withBuffer).containsExactly(without);
+        }
+    }
+
+    /** A safetensors file of mixed dtypes (the project's writer only writes F32). */
+    static void writeSafetensors(Path file, Map<String, Object[]> tensors) throws IOException {
+        ObjectNode header = new ObjectMapper().createObjectNode();
+        long offset = 0;
+        for (Map.Entry<String, Object[]> e : tensors.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", (String) e.getValue()[0]);
+            ArrayNode shape = t.putArray("shape");
+            for (long d : (long[]) e.getValue()[1]) shape.add(d);
+            long n = ((byte[]) e.getValue()[2]).length;
+            t.putArray("data_offsets").add(offset).add(offset + n);
+            offset += n;
+        }
+        byte[] h = new ObjectMapper().writeValueAsBytes(header);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+            out.write(h);
+            for (Object[] t : tensors.values()) out.write((byte[]) t[2]);
         }
     }
 }
