@@ -194,9 +194,18 @@ public final class CLIPTokenizer {
      * pad ids up to model_max_length for {@link Padding#MAX_LENGTH}.
      */
     public long[] encode(String text, Padding padding) {
+        return encode(text, padding, modelMaxLength);
+    }
+
+    /**
+     * {@link #encode(String, Padding)} with another max_length (SD3's pipeline uses the first tokenizer's
+     * model_max_length for both CLIP tokenizers).
+     */
+    public long[] encode(String text, Padding padding, int maxLength) {
+        if (maxLength < 2) throw new IllegalArgumentException("max_length " + maxLength + " leaves no room for BOS and EOS");
         List<String> tokens = tokenize(text);
-        int keep = Math.min(tokens.size(), modelMaxLength - 2);
-        int length = padding == Padding.MAX_LENGTH ? Math.max(keep + 2, modelMaxLength) : keep + 2;
+        int keep = Math.min(tokens.size(), maxLength - 2);
+        int length = padding == Padding.MAX_LENGTH ? Math.max(keep + 2, maxLength) : keep + 2;
         if (padding == Padding.MAX_LENGTH && padId == null && length > keep + 2) {
             throw new IllegalStateException(dir + ": padding to max_length needs a pad_token");
         }

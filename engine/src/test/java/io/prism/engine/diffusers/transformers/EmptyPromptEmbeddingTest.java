@@ -69,4 +69,30 @@ class EmptyPromptEmbeddingTest {
                     .hasMessageContaining("other.safetensors").hasMessageContaining("prompt_embeds");
         }
     }
+
+    @Test
+    void sd3ConditioningIsEncodePromptOfTheEmptyPromptWithoutT5() {
+        Path sd3 = CLIPTokenizerTest.sd3Dir();
+        SafetensorsFile text = SafetensorsFile.open(sd3.resolve("text.safetensors"));
+        try (NDManager m = manager.newSubManager()) {
+            EmptyPromptEmbedding.SD3 c = EmptyPromptEmbedding.computeSd3(sd3.resolve("tiny-transparency"), null, 77, m);
+            assertThat(maxAbsDiff(c.promptEmbeds(), text, "prompt_embeds")).isLessThan(1e-6);
+            assertThat(maxAbsDiff(c.pooledPromptEmbeds(), text, "pooled_prompt_embeds")).isLessThan(1e-6);
+            assertThat(c.promptEmbeds().getManager()).isSameAs(m);
+        }
+    }
+
+    @Test
+    void sd3FileHoldsBothTensorsAndLoadsBackBitForBit(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("empty_prompt_embeds.safetensors");
+        try (NDManager m = manager.newSubManager()) {
+            EmptyPromptEmbedding.SD3 c = EmptyPromptEmbedding.computeSd3(CLIPTokenizerTest.sd3Dir().resolve("tiny-transparency"), null, 77, m);
+            EmptyPromptEmbedding.saveSd3(c, file);
+            EmptyPromptEmbedding.SD3 back = EmptyPromptEmbedding.loadSd3(file, m);
+            assertThat(back.promptEmbeds().getShape().getShape()).containsExactly(1, 154, 32);
+            assertThat(back.promptEmbeds().toFloatArray()).containsExactly(c.promptEmbeds().toFloatArray());
+            assertThat(back.pooledPromptEmbeds().toFloatArray()).containsExactly(c.pooledPromptEmbeds().toFloatArray());
+            assertThatThrownBy(() -> EmptyPromptEmbedding.load(file, m)).hasMessageContaining("exactly one tensor");
+        }
+    }
 }
