@@ -76,6 +76,18 @@ class CLIPTextModelTest {
     }
 
     @Test
+    void runsInFloat16WithinHalfPrecision() {
+        // fp16 weights and activations end to end (the causal mask is built in the activations dtype)
+        SafetensorsFile text = MarigoldReference.open("text.safetensors");
+        try (NDManager m = manager.newSubManager()) {
+            CLIPTextModel model = CLIPTextModel.load(textEncoder(), null, m, DataType.FLOAT16);
+            NDArray out = model.encode(text.longs("prompt_input_ids"));
+            assertThat(out.getDataType()).isEqualTo(DataType.FLOAT16);
+            assertThat(maxAbsDiff(out, text, "prompt_last_hidden_state")).isLessThan(5e-3);
+        }
+    }
+
+    @Test
     void everyLayerMatchesTransformersIntermediates() {
         SafetensorsFile ref = MarigoldReference.open("text_intermediates.safetensors");
         long[] ids = MarigoldReference.open("text.safetensors").longs("input_ids");
