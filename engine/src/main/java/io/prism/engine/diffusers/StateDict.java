@@ -49,6 +49,7 @@ public final class StateDict {
     private final Map<String, SafetensorsFile> fileOf;           // tensor name → file holding it (empty in random mode)
     private final SplittableRandom random;                       // non-null in random mode
     private final Map<String, NDArray> handedOut = new LinkedHashMap<>();
+    private final java.util.Set<String> skipped = new java.util.HashSet<>();
 
     private StateDict(String source, NDManager manager, DataType dtype, boolean writable, Map<String, SafetensorsFile> fileOf,
                       SplittableRandom random) {
@@ -205,10 +206,18 @@ public final class StateDict {
         return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
     }
 
+    /**
+     * Accepts a tensor the architecture knows but does not compute with, so that {@link #requireAllUsed()} does not refuse
+     * it: e.g. the {@code position_ids} buffer older transformers versions saved and newer ones drop on load.
+     */
+    public void skip(String name) {
+        skipped.add(name);
+    }
+
     /** Refuses tensors in the files that no block asked for (a layer the architecture does not know). */
     public void requireAllUsed() {
         List<String> extra = new ArrayList<>();
-        for (String n : fileOf.keySet()) if (!handedOut.containsKey(n)) extra.add(n);
+        for (String n : fileOf.keySet()) if (!handedOut.containsKey(n) && !skipped.contains(n)) extra.add(n);
         if (!extra.isEmpty()) {
             throw new InvalidCheckpointException(source + ": " + extra.size() + " tensor(s) not used by the architecture its config "
                     + "describes, e.g. " + extra.subList(0, Math.min(4, extra.size())));

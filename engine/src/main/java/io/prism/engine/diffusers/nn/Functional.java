@@ -39,6 +39,14 @@ public final class Functional {
      * C = heads · headDim and scale 1/√headDim. Large score matrices are computed in chunks of queries.
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, int heads) {
+        return attention(q, k, v, heads, null);
+    }
+
+    /**
+     * {@link #attention(NDArray, NDArray, NDArray, int)} with an additive mask (Lq, Lk) added to the scaled scores before
+     * the softmax, shared by every batch entry and head: e.g. CLIP's causal mask (dtype minimum above the diagonal).
+     */
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, int heads, NDArray mask) {
         Shape qs = q.getShape(), ks = k.getShape();
         long b = qs.get(0), lq = qs.get(1), c = qs.get(2), lk = ks.get(1), d = c / heads;
         float scale = (float) (1 / Math.sqrt(d));
@@ -48,7 +56,9 @@ public final class Functional {
         long scoreBytes = b * heads * lq * lk * 4;
         NDArray o;
         if (scoreBytes <= ATTENTION_CHUNK_BYTES) {
-            o = qh.matMul(kt).softmax(-1).matMul(vh);                               // (B, H, Lq, D)
+            NDArray scores = qh.matMul(kt);                                         // (B, H, Lq, Lk)
+            if (mask != null) scores = scores.add(mask);
+            o = scores.softmax(-1).matMul(vh);                                      // (B, H, Lq, D)
         } else {
             long chunk = Math.max(1, lq * ATTENTION_CHUNK_BYTES / scoreBytes);
             NDList parts = new NDList();
@@ -58,7 +68,13 @@ public final class Functional {
                 try (NDManager sub = qh.getManager().newSubManager()) {
                     NDArray qc = qh.get(":, :, " + s + ":" + e + ", :");
                     qc.attach(sub);
-                    part = qc.matMul(kt).softmax(-1).matMul(vh);
+                    NDArray scores = qc.matMul(kt);
+                    if (mask != null) {
+                        NDArray mc = mask.get(s + ":" + e + ", :");
+                        mc.attach(sub);
+                        scores = scores.add(mc);
+                    }
+                    part = scores.softmax(-1).matMul(vh);
                     part.attach(qh.getManager());
                 }
                 parts.add(part);
