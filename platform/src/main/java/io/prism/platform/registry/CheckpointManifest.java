@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A checkpoint folder stored file by file: every file is its own content-addressed blob (so a fine-tune that changes
@@ -33,16 +34,25 @@ public final class CheckpointManifest {
     /** Stores every regular file under {@code folder} and returns the manifest's bytes (sorted, so deterministic). */
     public static byte[] store(Path folder, BlobStore blobs) throws IOException {
         if (!Files.isDirectory(folder)) throw new IOException("checkpoint folder " + folder + " does not exist");
-        List<Path> files;
+        Map<String, Path> files = new TreeMap<>();
         try (var walk = Files.walk(folder)) {
-            files = walk.filter(Files::isRegularFile).sorted().toList();
+            walk.filter(Files::isRegularFile).forEach(f -> files.put(folder.relativize(f).toString().replace('\\', '/'), f));
         }
+        return store(files, blobs);
+    }
+
+    /**
+     * Stores the given files under their relative paths (a checkpoint assembled from parts of folders, e.g. an import
+     * that keeps only the components inference reads) and returns the manifest's bytes.
+     */
+    public static byte[] store(Map<String, Path> files, BlobStore blobs) throws IOException {
         ObjectNode root = JSON.createObjectNode().put("format", FORMAT);
         ArrayNode list = root.putArray("files");
-        for (Path f : files) {
-            BlobRef ref = blobs.put(f, "application/octet-stream");
-            list.addObject().put("path", folder.relativize(f).toString().replace('\\', '/'))
-                    .put("sha256", ref.sha256()).put("size", ref.size());
+        for (Map.Entry<String, Path> f : new TreeMap<>(files).entrySet()) {
+            String rel = f.getKey();
+            if (rel.isEmpty() || rel.startsWith("/") || rel.contains("..")) throw new IOException("bad checkpoint path " + rel);
+            BlobRef ref = blobs.put(f.getValue(), "application/octet-stream");
+            list.addObject().put("path", rel).put("sha256", ref.sha256()).put("size", ref.size());
         }
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
     }

@@ -48,11 +48,22 @@ public final class ModelRegistry {
         this.outbox = new Outbox(db.repository(OutboxRepository.class));
     }
 
-    /** Stores a checkpoint folder as the next version of its task with the given status (normally candidate). */
+    /** Stores a checkpoint folder as the next version of its task, a candidate. */
     public ModelVersion register(String task, Path checkpointDir, Integer parentVersion, Map<String, Double> metrics,
                                  Map<String, Object> dataSnapshot, String notes) throws IOException {
         // every file its own blob (unchanged components of a fine-tune are stored once), then the manifest
-        BlobRef artifact = blobs.put(CheckpointManifest.store(checkpointDir, blobs), MEDIA_TYPE);
+        return record(task, blobs.put(CheckpointManifest.store(checkpointDir, blobs), MEDIA_TYPE), parentVersion, metrics,
+                dataSnapshot, notes);
+    }
+
+    /** Stores a checkpoint given as relative path → file (e.g. the parts of a diffusers folder an import keeps). */
+    public ModelVersion register(String task, Map<String, Path> files, Integer parentVersion, Map<String, Double> metrics,
+                                 Map<String, Object> dataSnapshot, String notes) throws IOException {
+        return record(task, blobs.put(CheckpointManifest.store(files, blobs), MEDIA_TYPE), parentVersion, metrics, dataSnapshot, notes);
+    }
+
+    private ModelVersion record(String task, BlobRef artifact, Integer parentVersion, Map<String, Double> metrics,
+                                Map<String, Object> dataSnapshot, String notes) {
         return db.inTransaction(c -> {
             int next = versions.maxVersion(task) + 1;
             ModelVersionEntity row = versions.save(new ModelVersionEntity(null, task, next, artifact.uri().toString(),
