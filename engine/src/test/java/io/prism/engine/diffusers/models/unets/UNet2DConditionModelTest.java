@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -162,6 +163,72 @@ class UNet2DConditionModelTest {
         }
     }
 
+    /**
+     * SD1-style {@code use_linear_projection: false}: proj_in/proj_out are 1×1 convolutions before/after the token
+     * reshape. With the fixture's Linear weights stored as (C, C, 1, 1) the maths is the same, so diffusers' output
+     * must come out again.
+     */
+    @Test
+    void oneByOneConvProjectionsComputeWhatLinearProjectionsDo(@TempDir Path dir) throws IOException {
+        Path unet = copyOfTinyUnet(dir);
+        ObjectNode cfg = (ObjectNode) JSON.readTree(unet.resolve("config.json").toFile());
+        cfg.put("use_linear_projection", false);
+        JSON.writeValue(unet.resolve("config.json").toFile(), cfg);
+        rewrite(unet.resolve("diffusion_pytorch_model.safetensors"), e -> e.name().matches(".*\\.proj_(in|out)\\.weight")
+                ? Map.of(e.name(), new long[] {e.shape()[0], e.shape()[1], 1, 1}) : Map.of(e.name(), e.shape()));
+        SafetensorsFile ref = MarigoldReference.open("unet.safetensors");
+        try (NDManager m = manager.newSubManager()) {
+            UNet2DConditionModel conv = UNet2DConditionModel.load(unet, null, m, DataType.FLOAT32, false);
+            assertThat(conv.parameters().get("mid_block.attentions.0.proj_in.weight").getShape().dimension()).isEqualTo(4);
+            NDArray out = conv.forward(MarigoldReference.tensor(m, ref, "sample"), timesteps(ref, "timesteps"),
+                    MarigoldReference.tensor(m, ref, "encoder_hidden_states"));
+            assertThat(MarigoldReference.maxAbsDiff(out, ref, "out")).isLessThanOrEqualTo(OUT_ATOL);
+        }
+    }
+
+    /**
+     * diffusers' defaults are SD1's architecture (attention_head_dim 8 = 8 heads, 1×1-conv projections); with SD1's
+     * 768-wide text it is SD 1.x's UNet: 865,910,724 (SD2) − 2 × 12,480 × (1024 − 768) attn2 k/v weights.
+     */
+    @Test
+    void absentKeysTakeDiffusersDefaultsWhichDescribeStableDiffusion1(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, "{\"cross_attention_dim\": 768, \"some_future_key\": [1, 2]}");
+        UNet2DConditionConfig cfg = UNet2DConditionConfig.read(config);
+        assertThat(cfg.numAttentionHeads()).containsExactly(8, 8, 8, 8);
+        assertThat(cfg.useLinearProjection()).isFalse();
+        try (NDManager m = manager.newSubManager()) {
+            UNet2DConditionModel unet = new UNet2DConditionModel(StateDict.shapesOnly(m, DataType.FLOAT32), cfg);
+            assertThat(unet.parameterCount()).isEqualTo(859_520_964L);
+        }
+    }
+
+    @Test
+    void expandsPerBlockSettingsAndReversesThemForTheUpBlocks(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, """
+                {"block_out_channels": [32, 64, 96], "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+                 "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], "layers_per_block": [1, 2, 3],
+                 "transformer_layers_per_block": [1, 2, 4], "attention_head_dim": [1, 2, 3], "cross_attention_dim": 16,
+                 "only_cross_attention": [false, true, false]}""");
+        UNet2DConditionConfig cfg = UNet2DConditionConfig.read(config);
+        assertThat(cfg.transformerLayersPerBlock()).containsExactly(List.of(1), List.of(2, 2), List.of(4, 4, 4));
+        assertThat(cfg.reverseTransformerLayersPerBlock()).containsExactly(List.of(4, 4, 4, 4), List.of(2, 2, 2), List.of(1, 1));
+        assertThat(cfg.midBlockTransformerLayers()).isEqualTo(4);
+        assertThat(cfg.crossAttentionDim()).containsExactly(16, 16, 16);
+        try (NDManager m = manager.newSubManager()) {
+            UNet2DConditionModel unet = new UNet2DConditionModel(StateDict.shapesOnly(m, DataType.FLOAT32), cfg);
+            Map<String, NDArray> p = unet.parameters();
+            assertThat(p).containsKeys("up_blocks.0.attentions.3.transformer_blocks.3.ff.net.2.bias",
+                    "up_blocks.1.resnets.2.conv1.weight", "mid_block.attentions.0.transformer_blocks.3.norm3.weight")
+                    .doesNotContainKeys("up_blocks.0.attentions.4.norm.weight", "up_blocks.2.attentions.0.norm.weight");
+            // only_cross_attention: attn1 reads the text too (block 1 down, its mirror up_blocks.1)
+            assertThat(p.get("down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_k.weight").getShape().get(1)).isEqualTo(16);
+            assertThat(p.get("up_blocks.1.attentions.0.transformer_blocks.0.attn1.to_k.weight").getShape().get(1)).isEqualTo(16);
+            assertThat(p.get("down_blocks.2.attentions.0.transformer_blocks.0.attn1.to_k.weight").getShape().get(1)).isEqualTo(96);
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "down_block_types|[\"CrossAttnDownBlock2D\", \"SimpleCrossAttnDownBlock2D\", \"DownBlock2D\"]|SimpleCrossAttnDownBlock2D",
@@ -189,7 +256,8 @@ class UNet2DConditionModelTest {
     void refusesACheckpointWithATensorRemovedNamingIt(@TempDir Path dir) throws IOException {
         Path unet = copyOfTinyUnet(dir);
         String removed = "up_blocks.2.attentions.1.transformer_blocks.0.attn2.to_v.weight";
-        rewrite(unet.resolve("diffusion_pytorch_model.safetensors"), removed, null, null);
+        rewrite(unet.resolve("diffusion_pytorch_model.safetensors"),
+                e -> e.name().equals(removed) ? Map.of() : Map.of(e.name(), e.shape()));
         assertThatThrownBy(() -> UNet2DConditionModel.load(unet, null, manager, DataType.FLOAT32, false))
                 .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("missing tensor " + removed);
     }
@@ -199,7 +267,9 @@ class UNet2DConditionModelTest {
         Path unet = copyOfTinyUnet(dir);
         // a second transformer layer the config (transformer_layers_per_block 1) does not have
         String extra = "down_blocks.0.attentions.0.transformer_blocks.1.norm1.weight";
-        rewrite(unet.resolve("diffusion_pytorch_model.safetensors"), null, "down_blocks.0.attentions.0.transformer_blocks.0.norm1.weight", extra);
+        rewrite(unet.resolve("diffusion_pytorch_model.safetensors"),
+                e -> e.name().equals("down_blocks.0.attentions.0.transformer_blocks.0.norm1.weight")
+                        ? Map.of(e.name(), e.shape(), extra, e.shape()) : Map.of(e.name(), e.shape()));
         assertThatThrownBy(() -> UNet2DConditionModel.load(unet, null, manager, DataType.FLOAT32, false))
                 .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("not used").hasMessageContaining(extra);
     }
@@ -212,18 +282,18 @@ class UNet2DConditionModelTest {
     }
 
     /**
-     * Rewrites the tiny UNet's weights into {@code dst} (a valid safetensors file with contiguous offsets) without
-     * tensor {@code remove} and/or with a copy of tensor {@code copy} under the name {@code copyAs}.
+     * Rewrites the tiny UNet's weights into {@code dst} (a valid safetensors file with contiguous offsets): each
+     * tensor's bytes are written under every (name, shape) that {@code edit} returns for it — none removes it.
      */
-    static void rewrite(Path dst, String remove, String copy, String copyAs) throws IOException {
+    static void rewrite(Path dst, Function<SafetensorsFile.Entry, Map<String, long[]>> edit) throws IOException {
         Files.deleteIfExists(dst);
         SafetensorsFile f = SafetensorsFile.open(unetDir().resolve("diffusion_pytorch_model.safetensors"));
-        if (remove != null) assertThat(f.entries()).containsKey(remove);
         ObjectNode header = JSON.createObjectNode();
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         for (SafetensorsFile.Entry e : f.entries().values()) {
-            if (!e.name().equals(remove)) put(header, data, e.name(), e, f);
-            if (e.name().equals(copy)) put(header, data, copyAs, e, f);
+            for (Map.Entry<String, long[]> out : new java.util.TreeMap<>(edit.apply(e)).entrySet()) {
+                put(header, data, out.getKey(), out.getValue(), e, f);
+            }
         }
         byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, h.length);
@@ -234,11 +304,11 @@ class UNet2DConditionModelTest {
         Files.write(dst, all.toByteArray());
     }
 
-    static void put(ObjectNode header, ByteArrayOutputStream data, String name, SafetensorsFile.Entry e, SafetensorsFile f)
-            throws IOException {
+    static void put(ObjectNode header, ByteArrayOutputStream data, String name, long[] shape, SafetensorsFile.Entry e,
+                    SafetensorsFile f) throws IOException {
         ObjectNode t = header.putObject(name);
         t.put("dtype", e.dtype());
-        for (long d : e.shape()) t.withArray("shape").add(d);
+        for (long d : shape) t.withArray("shape").add(d);
         t.withArray("data_offsets").add(data.size()).add(data.size() + (e.end() - e.begin()));
         Channels.newChannel(data).write(f.bytes(e));
     }
