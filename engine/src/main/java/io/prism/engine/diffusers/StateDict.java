@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * memory mapping (no copy); {@code writable} copies them (training updates weights in place).
  *
  * <p>{@link #random} hands out seeded random tensors of whatever shape is asked instead: full-size architectures built
- * from configs alone (parameter counts, benchmarks) without weights.
+ * from configs alone (benchmarks) without weights. {@link #shapesOnly} hands out views of one zero with the asked
+ * shapes (no memory): the architecture's parameter names, shapes and count, built in milliseconds.
  */
 public final class StateDict {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,17 +49,19 @@ public final class StateDict {
     private final boolean writable;
     private final Map<String, SafetensorsFile> fileOf;           // tensor name → file holding it (empty in random mode)
     private final SplittableRandom random;                       // non-null in random mode
+    private final boolean shapesOnly;
     private final Map<String, NDArray> handedOut = new LinkedHashMap<>();
     private final java.util.Set<String> skipped = new java.util.HashSet<>();
 
     private StateDict(String source, NDManager manager, DataType dtype, boolean writable, Map<String, SafetensorsFile> fileOf,
-                      SplittableRandom random) {
+                      SplittableRandom random, boolean shapesOnly) {
         this.source = source;
         this.manager = manager;
         this.dtype = dtype;
         this.writable = writable;
         this.fileOf = fileOf;
         this.random = random;
+        this.shapesOnly = shapesOnly;
     }
 
     /**
@@ -82,12 +85,20 @@ public final class StateDict {
                 if (before != null) throw new InvalidCheckpointException(f + ": tensor " + name + " is also in " + before.path());
             }
         }
-        return new StateDict(componentDir.toString(), manager, dtype, writable, fileOf, null);
+        return new StateDict(componentDir.toString(), manager, dtype, writable, fileOf, null, false);
     }
 
     /** Seeded random weights of whatever shape is asked (weights ~ N(0, 1/fan_in), 1-D weights 1, biases 0). */
     public static StateDict random(NDManager manager, DataType dtype, long seed) {
-        return new StateDict("random weights (seed " + seed + ")", manager, dtype, true, Map.of(), new SplittableRandom(seed));
+        return new StateDict("random weights (seed " + seed + ")", manager, dtype, true, Map.of(), new SplittableRandom(seed), false);
+    }
+
+    /**
+     * Zero-stride views of a single zero with whatever shape is asked: no weight memory, so a full-size model's
+     * parameter names, shapes and count come from its config alone at once. The "weights" are all zero and read-only.
+     */
+    public static StateDict shapesOnly(NDManager manager, DataType dtype) {
+        return new StateDict("shapes only (no weights)", manager, dtype, false, Map.of(), null, true);
     }
 
     /** The safetensors files of a component, refusing a folder without any (e.g. PyTorch pickles only). */
@@ -142,6 +153,10 @@ public final class StateDict {
         return random != null;
     }
 
+    public boolean isShapesOnly() {
+        return shapesOnly;
+    }
+
     public boolean has(String name) {
         return random == null ? fileOf.containsKey(name) : false;
     }
@@ -149,7 +164,7 @@ public final class StateDict {
     /** The tensor {@code name}, checked to have exactly {@code shape}, in the compute dtype on the manager's device. */
     public NDArray get(String name, long... shape) {
         if (handedOut.containsKey(name)) throw new IllegalStateException(source + ": tensor " + name + " requested twice");
-        NDArray a = random != null ? randomTensor(name, shape) : read(name, shape);
+        NDArray a = shapesOnly ? shapeOnly(shape) : random != null ? randomTensor(name, shape) : read(name, shape);
         a.setName(name);
         handedOut.put(name, a);
         return a;
@@ -202,8 +217,19 @@ public final class StateDict {
             v[i] = (float) (r * Math.cos(2 * Math.PI * u2));
             if (i + 1 < v.length) v[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
         }
+        // create() aliases a JVM direct buffer, which counts against -XX:MaxDirectMemorySize (default: the heap size)
+        // for as long as the tensor lives: copy into libtorch's own memory so full-size models fit, and drop the alias
         NDArray a = manager.create(v, s);
-        return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
+        NDArray owned = dtype == DataType.FLOAT32 ? a.duplicate() : a.toType(dtype, false);
+        a.close();
+        return owned;
+    }
+
+    private NDArray shapeOnly(long[] shape) {
+        NDArray zero = manager.zeros(new Shape(), dtype);
+        NDArray view = zero.broadcast(new Shape(shape));   // torch expand: a view, the scalar's storage shared
+        zero.close();
+        return view;
     }
 
     /**
