@@ -4,6 +4,8 @@
 'use strict';
 
 const API = '/api/v1';
+// one column per task a worker can serve; the further layers of a model (material, shading) live in its result EXR
+const TASKS = ['albedo', 'mask', 'depth', 'normals'];
 const state = { token: null, job: null, next: null, objectUrls: [] };
 const $ = (id) => document.getElementById(id);
 
@@ -105,7 +107,7 @@ function frameRow(frame) {
   row.appendChild(beauty);
 
   const byTask = latestByTask(frame.results);
-  for (const task of ['albedo', 'mask']) {
+  for (const task of TASKS) {
     const f = cell(task);
     const r = byTask[task];
     if (r && r.preview) image(f, r.preview.href, task + ' · model v' + r.modelVersion);
@@ -113,7 +115,7 @@ function frameRow(frame) {
     row.appendChild(f);
   }
   const unc = cell('uncertainty');
-  const withUnc = ['albedo', 'mask'].map((t) => byTask[t]).find((r) => r && r.uncertainty);
+  const withUnc = TASKS.map((t) => byTask[t]).find((r) => r && r.uncertainty);
   if (withUnc) image(unc, withUnc.uncertainty.href + '?format=png', withUnc.task + ' uncertainty · v' + withUnc.modelVersion);
   else empty(unc, 'no uncertainty map');
   row.appendChild(unc);

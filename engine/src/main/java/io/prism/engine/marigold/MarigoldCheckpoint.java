@@ -45,7 +45,10 @@ public record MarigoldCheckpoint(Path dir, Kind kind, List<Target> targets, int 
         return Files.isRegularFile(dir.resolve(MODEL_INDEX));
     }
 
-    /** Reads and validates model_index.json and the presence of every component folder this kind needs. */
+    /**
+     * Reads and validates model_index.json and the presence of the unet, vae and scheduler folders (the text conditioning
+     * — text_encoder + tokenizer or prompt_embeds.safetensors — is checked where it is computed or read).
+     */
     public static MarigoldCheckpoint read(Path dir) {
         Path index = dir.resolve(MODEL_INDEX);
         if (!Files.isRegularFile(index)) throw new InvalidCheckpointException(index + ": missing (not a diffusers pipeline folder)");
@@ -95,13 +98,6 @@ public record MarigoldCheckpoint(Path dir, Kind kind, List<Target> targets, int 
         }
         for (String c : List.of("unet", "vae", "scheduler")) {
             if (!Files.isDirectory(dir.resolve(c))) throw new InvalidCheckpointException(dir.resolve(c) + ": component folder missing");
-        }
-        if (!Files.isRegularFile(dir.resolve(PROMPT_EMBEDS_FILE))) {
-            for (String c : List.of("text_encoder", "tokenizer")) {
-                if (!Files.isDirectory(dir.resolve(c))) {
-                    throw new InvalidCheckpointException(dir.resolve(c) + ": component folder missing (and no " + PROMPT_EMBEDS_FILE + ")");
-                }
-            }
         }
         int steps = root.path("default_denoising_steps").asInt(kind == Kind.INTRINSICS ? 4 : 4);
         int res = root.path("default_processing_resolution").asInt(768);

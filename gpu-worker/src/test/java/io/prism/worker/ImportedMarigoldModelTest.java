@@ -1,0 +1,75 @@
+package io.prism.worker;
+
+import static io.prism.worker.WorkerTestKit.await;
+import static io.prism.worker.WorkerTestKit.quietly;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.prism.engine.ModelImport;
+import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.platform.db.ResultEntity;
+import io.prism.platform.db.ResultRepository;
+import io.prism.platform.registry.ModelRegistry;
+import io.prism.platform.registry.ModelVersion;
+import io.prism.platform.testing.TestInfra;
+import io.prism.vision.image.ImageFiles;
+import io.prism.vision.image.FloatImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An imported diffusers Marigold-IID checkpoint (the tiny random-weight one of the reference fixtures) registered and
+ * promoted like any other version: the running worker swaps it in and serves albedo with it, and each result EXR holds
+ * the model's further layer (material: roughness, metallicity) next to the albedo.
+ */
+class ImportedMarigoldModelTest {
+    @TempDir
+    static Path dir;
+    static WorkerTestKit kit;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kit = new WorkerTestKit(TestInfra.shared(), dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        kit.close();
+    }
+
+    @Test
+    void aPromotedImportIsServedWithItsFurtherLayersInTheResult() throws Exception {
+        Path tiny = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata", "marigold-reference", "tiny-iid");
+        assumeTrue(Files.isDirectory(tiny), "Marigold reference fixtures not found at " + tiny.toAbsolutePath());
+        GpuWorker worker = kit.startWorker(Map.of("PRISM_WORKER_TASKS", "albedo"));
+        ModelRegistry registry = new ModelRegistry(kit.db, kit.blobs);
+        await("shipped v1 active", Duration.ofSeconds(60), () -> worker.models().activeVersion("albedo") == 1);
+
+        ModelImport prepared = ModelImport.prepare(tiny, "albedo", dir.resolve("import"));
+        ModelVersion v2 = registry.register("albedo", prepared.files(), null, Map.of(), Map.of("source", tiny.toString()), "imported");
+        registry.promote("albedo", v2.version(), "imported Marigold-IID");
+        await("the import swapped in", Duration.ofSeconds(60), () -> worker.models().activeVersion("albedo") == v2.version());
+
+        List<FrameSubmitted> frames = kit.goodFrames(3, 1, "marigold");
+        for (FrameSubmitted f : frames) kit.publish(f);
+        await("every frame processed", Duration.ofSeconds(120),
+                quietly(() -> kit.count("SELECT count(*) FROM results WHERE model_version = " + v2.version()) >= frames.size()));
+        ResultRepository results = kit.db.repository(ResultRepository.class);
+        for (FrameSubmitted f : frames) {
+            ResultEntity r = results.findByFrameId(f.frameId()).get(0);
+            assertThat(r.modelVersion()).isEqualTo(v2.version());
+            byte[] exr = kit.blobs.read(new io.prism.platform.contracts.BlobRef(io.prism.platform.blob.BlobStore.uriOf(r.resultSha256()),
+                    r.resultSha256(), r.resultSize(), r.resultMediaType(), null, null, null));
+            FloatImage img = ImageFiles.read(exr, "result of " + f.frameId());
+            assertThat(img.channels()).containsExactlyInAnyOrder("R", "G", "B", "material.roughness", "material.metallicity");
+            assertThat(r.previewSha256()).isNotNull();
+        }
+    }
+}
