@@ -176,6 +176,46 @@ public final class SafetensorsFile {
         return out.flip();
     }
 
+    /**
+     * Writes float32 tensors (any size: each is streamed from native memory, never held in the Java heap as a whole) as
+     * a standard safetensors file: header with dtype F32, shape and offsets in map order, padded to 8 bytes with spaces.
+     */
+    public static void write(Path file, Map<String, ai.djl.ndarray.NDArray> tensors, Map<String, String> metadata) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            var m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, ai.djl.ndarray.NDArray> e : tensors.entrySet()) {
+            ai.djl.ndarray.NDArray a = e.getValue();
+            if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+                throw new IllegalArgumentException("tensor " + e.getKey() + " is " + a.getDataType() + ", only float32 is written");
+            }
+            var t = header.putObject(e.getKey());
+            t.put("dtype", "F32");
+            var shape = t.putArray("shape");
+            for (long d : a.getShape().getShape()) shape.add(d);
+            long bytes = 4L * a.getShape().size();
+            t.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] h = JSON.writeValueAsBytes(header);
+        byte[] padded = java.util.Arrays.copyOf(h, h.length + (8 - h.length % 8) % 8);
+        java.util.Arrays.fill(padded, h.length, padded.length, (byte) ' ');
+        Path tmp = file.resolveSibling(file.getFileName() + ".part");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded.length));
+            ch.write(ByteBuffer.wrap(padded));
+            for (ai.djl.ndarray.NDArray a : tensors.values()) {
+                ByteBuffer b = a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                while (b.hasRemaining()) ch.write(b);
+            }
+            ch.force(true);
+        }
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** A tensor's values as floats (F32, F16 or BF16 widened exactly). For tests and small tensors. */
     public float[] floats(String name) {
         Entry e = entry(name);

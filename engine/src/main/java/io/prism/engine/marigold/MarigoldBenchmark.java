@@ -18,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 
@@ -128,6 +129,41 @@ public final class MarigoldBenchmark {
         float[][] planes = new float[3][size * size];
         for (float[] p : planes) for (int k = 0; k < p.length; k++) p[k] = (float) r.nextDouble();
         return new FloatImage(size, size, List.of("R", "G", "B"), planes);
+    }
+
+    /**
+     * A Marigold folder with random weights from {@code configDir}'s configs (model_index.json, unet/vae configs,
+     * scheduler config): what a full-size model costs to serve, for benchmarks that need a folder on disk (the worker).
+     * The prompt embedding is random too (2 tokens, as SD2's empty prompt). The outputs are meaningless.
+     */
+    public static Path writeRandomCheckpoint(Path configDir, Path out, long seed) throws java.io.IOException {
+        MarigoldCheckpoint.read(configDir);
+        for (String f : List.of("model_index.json", "scheduler/scheduler_config.json", "unet/config.json", "vae/config.json")) {
+            Path t = out.resolve(f);
+            Files.createDirectories(t.getParent());
+            Files.copy(configDir.resolve(f), t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (NDManager m = Engines.pytorch(0).newBaseManager()) {
+            boolean grad = Engines.gradMode(false);
+            try {
+                try (NDManager u = m.newSubManager()) {
+                    StateDict sd = StateDict.random(u, DataType.FLOAT32, seed);
+                    UNet2DConditionModel unet = new UNet2DConditionModel(sd, UNet2DConditionConfig.read(configDir.resolve("unet/config.json")));
+                    io.prism.engine.diffusers.SafetensorsFile.write(out.resolve("unet/diffusion_pytorch_model.safetensors"), unet.parameters(), Map.of("format", "pt"));
+                    int cross = unet.config().crossAttentionDim().get(0);
+                    io.prism.engine.diffusers.transformers.EmptyPromptEmbedding.save(
+                            u.randomNormal(0, 0.5f, new Shape(1, 2, cross), DataType.FLOAT32), out.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE));
+                }
+                try (NDManager v = m.newSubManager()) {
+                    StateDict sd = StateDict.random(v, DataType.FLOAT32, seed + 1);
+                    AutoencoderKL vae = new AutoencoderKL(sd, AutoencoderKLConfig.read(configDir.resolve("vae/config.json")));
+                    io.prism.engine.diffusers.SafetensorsFile.write(out.resolve("vae/diffusion_pytorch_model.safetensors"), vae.parameters(), Map.of("format", "pt"));
+                }
+            } finally {
+                Engines.gradMode(grad);
+            }
+        }
+        return out;
     }
 
     /** VmHWM of this process (Linux), in GB; 0 where unknown. */

@@ -76,6 +76,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8", description = "batch size, engine and worker alike (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--steps", defaultValue = "1") int steps;
+    @Option(names = "--resolution", description = "processing resolution (default: the model's)") Integer resolution;
     @Option(names = "--ensemble", defaultValue = "1") int ensemble;
     @Option(names = "--device", defaultValue = "cpu") String device;
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch threads, engine and worker alike (0: as PRISM_WORKER_THREADS=0, all cores but one on cpu)") int threads;
@@ -97,6 +98,12 @@ public final class BenchWorkerCommand implements Callable<Integer> {
         Engines.pytorch(torchThreads);
         Path checkpoint = randomModel ? randomCheckpoint(work.resolve("random-albedo")) : model;
         boolean diffusers = io.prism.engine.marigold.MarigoldCheckpoint.isDiffusersFolder(checkpoint);
+        if (diffusers && !Files.exists(checkpoint.resolve("unet/diffusion_pytorch_model.safetensors"))
+                && !Files.exists(checkpoint.resolve("unet/diffusion_pytorch_model.safetensors.index.json"))) {
+            // a folder of configs only (e.g. the full-size Marigold configs): the same architecture with random weights
+            System.out.println("bench worker: writing a random-weight model from the configs in " + checkpoint);
+            checkpoint = io.prism.engine.marigold.MarigoldBenchmark.writeRandomCheckpoint(checkpoint, work.resolve("random-marigold"), 1);
+        }
         if (!diffusers && !Files.isRegularFile(checkpoint.resolve(ModelCheckpoint.SPEC_FILE))) {
             System.err.println("no checkpoint at " + checkpoint.toAbsolutePath() + " (pass --model DIR or --random-model)");
             return 2;
@@ -120,6 +127,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
             vars.put("PRISM_WORKER_MAX_IN_FLIGHT", Integer.toString(Math.max(64, 4 * batch)));
             vars.put("PRISM_WORKER_" + task.toUpperCase() + "_STEPS", Integer.toString(steps));
             vars.put("PRISM_WORKER_" + task.toUpperCase() + "_ENSEMBLE", Integer.toString(ensemble));
+            if (resolution != null) vars.put("PRISM_WORKER_" + task.toUpperCase() + "_PROCESSING_RES", Integer.toString(resolution));
             vars.put("PRISM_WORKER_MODEL_CACHE", work.resolve("model-cache").toString());
             vars.put("PRISM_DATA_DIR", work.toString());
             Env env = new Env(vars);
