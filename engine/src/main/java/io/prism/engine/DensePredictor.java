@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * Marigold-style dense prediction (albedo or transparency mask) for batches of sRGB images.
@@ -36,7 +35,7 @@ import java.util.SplittableRandom;
  * <p>Thread-safe: calls are serialised on this instance (one native model in memory). For parallel
  * inference, open one predictor per thread. {@link #close()} frees the native memory.
  */
-public final class DensePredictor implements AutoCloseable {
+public final class DensePredictor implements Predictor {
     private final ModelSpec spec;
     private final LatentCodec codec;
     private final Denoiser denoiser;
@@ -94,12 +93,14 @@ public final class DensePredictor implements AutoCloseable {
         return denoiser;
     }
 
+    @Override
     public PredictOptions defaultOptions() {
         return PredictOptions.defaults(spec);
     }
 
-    public Prediction predict(FloatImage srgbImage, PredictOptions options) {
-        return predict(List.of(srgbImage), options).get(0);
+    @Override
+    public String task() {
+        return spec.task();
     }
 
     /** One tile of one image, at processing resolution, padded. */
@@ -109,6 +110,7 @@ public final class DensePredictor implements AutoCloseable {
      * Predicts each image of the batch. Images must be sRGB-encoded RGB (channels R, G, B, or exactly three),
      * any size, finite values; see {@link InputEncoding#beautyToSrgb} for linear renders.
      */
+    @Override
     public synchronized List<Prediction> predict(List<FloatImage> srgbImages, PredictOptions o) {
         if (closed) throw new IllegalStateException("predictor is closed");
         Objects.requireNonNull(o, "options");
@@ -208,15 +210,7 @@ public final class DensePredictor implements AutoCloseable {
 
     /** Gaussian noise for one member, seeded by (seed, image tile, member) so batching never changes it. */
     static float[] noise(long seed, int tile, int member, int n) {
-        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + tile * 0xBF58476D1CE4E5B9L + member * 0x94D049BB133111EBL);
-        float[] z = new float[n];
-        for (int i = 0; i < n; i += 2) {
-            double u1 = 1 - rng.nextDouble(), u2 = rng.nextDouble();
-            double r = Math.sqrt(-2 * Math.log(u1));
-            z[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < n) z[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
-        }
-        return z;
+        return SeededNoise.member(seed, tile, member, n);
     }
 
     private void runBatch(List<Unit> units, List<int[]> items, PredictOptions o) {

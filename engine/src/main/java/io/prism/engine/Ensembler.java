@@ -2,7 +2,10 @@ package io.prism.engine;
 
 import java.util.Arrays;
 
-/** Reduces ensemble members per pixel: median with median absolute deviation, or mean with standard deviation. */
+/**
+ * Reduces ensemble members per pixel: median with median absolute deviation, or mean with standard deviation — as
+ * diffusers' Marigold pipelines do it (torch.median: the lower middle value for an even count; torch.std: unbiased).
+ */
 public final class Ensembler {
     private Ensembler() {}
 
@@ -29,17 +32,16 @@ public final class Ensembler {
                     double mean = s / e;
                     for (float v : buf) s2 += (v - mean) * (v - mean);
                     value[c][i] = (float) mean;
-                    unc[c][i] = (float) Math.sqrt(s2 / e);
+                    unc[c][i] = (float) Math.sqrt(s2 / (e - 1));
                 }
             }
         }
         return new float[][][] {value, unc};
     }
 
-    /** Median of a (sorted in place) array; the mean of the two middle values for even lengths. */
+    /** Median of a (sorted in place) array; the lower of the two middle values for even lengths, as torch.median. */
     static float median(float[] a) {
         Arrays.sort(a);
-        int n = a.length;
-        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2f;
+        return a[(a.length - 1) / 2];
     }
 }

@@ -122,7 +122,7 @@ class DensePredictorTest {
     }
 
     @Test
-    void medianWithMadAndMeanWithStd() {
+    void medianWithMadAndMeanWithUnbiasedStdAsTorch() {
         float[][][] members = {{{1f}}, {{2f}}, {{10f}}};
         float[][][] med = Ensembler.reduce(members, Reduction.MEDIAN);
         assertThat(med[0][0][0]).isEqualTo(2f);
@@ -130,7 +130,9 @@ class DensePredictorTest {
         float[][][] mean = Ensembler.reduce(members, Reduction.MEAN);
         assertThat(mean[0][0][0]).isEqualTo(13f / 3);
         assertThat(mean[1][0][0]).isCloseTo((float) Math.sqrt(((1 - 13 / 3.0) * (1 - 13 / 3.0) + (2 - 13 / 3.0) * (2 - 13 / 3.0)
-                + (10 - 13 / 3.0) * (10 - 13 / 3.0)) / 3), org.assertj.core.api.Assertions.within(1e-5f));
+                + (10 - 13 / 3.0) * (10 - 13 / 3.0)) / 2), org.assertj.core.api.Assertions.within(1e-5f));
+        // an even count: torch.median gives the lower middle value, not the average of the two
+        assertThat(Ensembler.reduce(new float[][][] {{{4f}}, {{1f}}, {{3f}}, {{2f}}}, Reduction.MEDIAN)[0][0][0]).isEqualTo(2f);
     }
 
     @Test

@@ -19,7 +19,8 @@ public final class GpuWorkerService implements PrismService {
         return ctx.vertx().executeBlocking(() -> {
             WorkerConfig cfg = WorkerConfig.from(ctx.env());
             worker = GpuWorker.start(ctx.vertx(), ctx.config(), cfg, ctx.database(), ctx.blobs(), ctx.meters(),
-                    new EngineBackend(cfg.device(), cfg.threads()));
+                    // PRISM_WORKER_DTYPE: fp32 (default) or fp16 on a GPU, for imported diffusers models
+                    new EngineBackend(cfg.device(), cfg.threads(), ctx.env().str("PRISM_WORKER_DTYPE", "fp32")));
             return null;
         });
     }

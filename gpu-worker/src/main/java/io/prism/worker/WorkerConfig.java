@@ -20,6 +20,7 @@ import java.util.Map;
  * <tr><td>PRISM_WORKER_&lt;TASK&gt;_STEPS, _ENSEMBLE, _PROCESSING_RES, _TILE_SIZE, _TILE_OVERLAP, _SEED</td><td>model.json</td><td>per-task options, see {@link TaskOptions}</td></tr>
  * <tr><td>PRISM_MODELS_DIR</td><td>models</td><td>shipped default checkpoints ({@code <task>-v1}), registered as version 1 on first start</td></tr>
  * <tr><td>PRISM_WORKER_DEVICE</td><td>cpu</td><td>{@code cpu} or {@code gpu:N}; run one worker per GPU</td></tr>
+ * <tr><td>PRISM_WORKER_DTYPE</td><td>fp32</td><td>{@code fp32} or {@code fp16} (GPU) weights and compute for imported diffusers models</td></tr>
  * <tr><td>PRISM_WORKER_THREADS</td><td>0</td><td>PyTorch intra-op threads; 0 = on {@code cpu} all cores but one (the other
  *     decodes, encodes and stores frames: PyTorch's threads slow down sharply when they have to share every core),
  *     on a GPU PyTorch's default</td></tr>

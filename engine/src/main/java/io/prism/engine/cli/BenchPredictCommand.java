@@ -33,11 +33,20 @@ public final class BenchPredictCommand implements Callable<Integer> {
     @Option(names = "--min-seconds", defaultValue = "1.0", description = "time each case at least this long") double minSeconds;
     @Option(names = "--device", defaultValue = "cpu") String device;
     @Option(names = "--threads", defaultValue = "0") int threads;
+    @Option(names = "--marigold", description = "a diffusers Marigold folder (configs suffice: random weights where there are none) "
+            + "to time instead: pipeline, UNet, VAE at --resolution") Path marigold;
+    @Option(names = "--resolution", defaultValue = "768", description = "with --marigold: processing resolution") int resolution;
+    @Option(names = "--repeats", defaultValue = "3", description = "with --marigold: timed runs per case (median)") int repeats;
 
     @Override
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
+        if (marigold != null) {
+            io.prism.engine.marigold.MarigoldBenchmark.run(marigold, resolution, steps, repeats, device, threads,
+                    matmulFlops(Engines.device(device)), System.out);
+            return 0;
+        }
         try (DensePredictor p = DensePredictor.open(model, device, threads)) {
             double matmul = matmulFlops(Engines.device(device));
             System.out.printf("model %s (%s), device %s; reference: DJL matmul 1024x1024 float32 = %.2f GFLOP/s%n",

@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * memory mapping (no copy); {@code writable} copies them (training updates weights in place).
  *
  * <p>{@link #random} hands out seeded random tensors of whatever shape is asked instead: full-size architectures built
- * from configs alone (parameter counts, benchmarks) without weights.
+ * from configs alone (benchmarks) without weights. {@link #shapesOnly} hands out views of one zero with the asked
+ * shapes (no memory): the architecture's parameter names, shapes and count, built in milliseconds.
  */
 public final class StateDict {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,17 +49,19 @@ public final class StateDict {
     private final boolean writable;
     private final Map<String, SafetensorsFile> fileOf;           // tensor name → file holding it (empty in random mode)
     private final SplittableRandom random;                       // non-null in random mode
+    private final boolean shapesOnly;
     private final Map<String, NDArray> handedOut = new LinkedHashMap<>();
     private final java.util.Set<String> skipped = new java.util.HashSet<>();
 
     private StateDict(String source, NDManager manager, DataType dtype, boolean writable, Map<String, SafetensorsFile> fileOf,
-                      SplittableRandom random) {
+                      SplittableRandom random, boolean shapesOnly) {
         this.source = source;
         this.manager = manager;
         this.dtype = dtype;
         this.writable = writable;
         this.fileOf = fileOf;
         this.random = random;
+        this.shapesOnly = shapesOnly;
     }
 
     /**
@@ -82,16 +85,28 @@ public final class StateDict {
                 if (before != null) throw new InvalidCheckpointException(f + ": tensor " + name + " is also in " + before.path());
             }
         }
-        return new StateDict(componentDir.toString(), manager, dtype, writable, fileOf, null);
+        return new StateDict(componentDir.toString(), manager, dtype, writable, fileOf, null, false);
     }
 
-    /** Seeded random weights of whatever shape is asked (weights ~ N(0, 1/fan_in), 1-D weights 1, biases 0). */
+    /**
+     * Random weights of whatever shape is asked (weights ~ N(0, 1/fan_in), 1-D weights 1, biases 0), drawn by PyTorch's
+     * generator after seeding it with {@code seed} (the process-wide generator: reproducible on one device and thread).
+     */
     public static StateDict random(NDManager manager, DataType dtype, long seed) {
-        return new StateDict("random weights (seed " + seed + ")", manager, dtype, true, Map.of(), new SplittableRandom(seed));
+        ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        return new StateDict("random weights (seed " + seed + ")", manager, dtype, true, Map.of(), new SplittableRandom(seed), false);
+    }
+
+    /**
+     * Zero-stride views of a single zero with whatever shape is asked: no weight memory, so a full-size model's
+     * parameter names, shapes and count come from its config alone at once. The "weights" are all zero and read-only.
+     */
+    public static StateDict shapesOnly(NDManager manager, DataType dtype) {
+        return new StateDict("shapes only (no weights)", manager, dtype, false, Map.of(), null, true);
     }
 
     /** The safetensors files of a component, refusing a folder without any (e.g. PyTorch pickles only). */
-    static List<Path> weightFiles(Path dir, String variant) {
+    public static List<Path> weightFiles(Path dir, String variant) {
         List<String> names = new ArrayList<>();
         if (variant != null && !variant.isBlank()) {
             for (String s : SINGLE_FILES) names.add(s.replace(".safetensors", "." + variant + ".safetensors"));
@@ -142,6 +157,10 @@ public final class StateDict {
         return random != null;
     }
 
+    public boolean isShapesOnly() {
+        return shapesOnly;
+    }
+
     public boolean has(String name) {
         return random == null ? fileOf.containsKey(name) : false;
     }
@@ -149,7 +168,7 @@ public final class StateDict {
     /** The tensor {@code name}, checked to have exactly {@code shape}, in the compute dtype on the manager's device. */
     public NDArray get(String name, long... shape) {
         if (handedOut.containsKey(name)) throw new IllegalStateException(source + ": tensor " + name + " requested twice");
-        NDArray a = random != null ? randomTensor(name, shape) : read(name, shape);
+        NDArray a = shapesOnly ? shapeOnly(shape) : random != null ? randomTensor(name, shape) : read(name, shape);
         a.setName(name);
         handedOut.put(name, a);
         return a;
@@ -191,19 +210,19 @@ public final class StateDict {
 
     private NDArray randomTensor(String name, long[] shape) {
         Shape s = new Shape(shape);
-        boolean bias = name.endsWith("bias");
-        if (bias) return manager.zeros(s, dtype);
+        if (name.endsWith("bias")) return manager.zeros(s, dtype);
         if (shape.length == 1) return manager.ones(s, dtype);
         long fanIn = s.size() / shape[0];
-        float std = (float) (1 / Math.sqrt(Math.max(1, fanIn)));
-        float[] v = new float[Math.toIntExact(s.size())];
-        for (int i = 0; i < v.length; i += 2) {
-            double u1 = 1 - random.nextDouble(), u2 = random.nextDouble(), r = Math.sqrt(-2 * Math.log(u1)) * std;
-            v[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < v.length) v[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
-        }
-        NDArray a = manager.create(v, s);
-        return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
+        // PyTorch's own generator, in libtorch's memory: a full-size UNet's 866 M values in seconds (a Java loop took
+        // 90 s and its direct buffers counted against the JVM's direct-memory limit)
+        return manager.randomNormal(0f, (float) (1 / Math.sqrt(Math.max(1, fanIn))), s, dtype);
+    }
+
+    private NDArray shapeOnly(long[] shape) {
+        NDArray zero = manager.zeros(new Shape(), dtype);
+        NDArray view = zero.broadcast(new Shape(shape));   // torch expand: a view, the scalar's storage shared
+        zero.close();
+        return view;
     }
 
     /**

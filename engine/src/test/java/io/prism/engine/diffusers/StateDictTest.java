@@ -108,6 +108,18 @@ class StateDictTest {
         assertThat(sd.parameters()).containsOnlyKeys("a.weight", "a.bias");
     }
 
+    @Test
+    void shapesOnlyHandsOutZeroViewsOfTheAskedShapesWithoutWeightMemory() {
+        try (NDManager m = manager.newSubManager()) {
+            StateDict sd = StateDict.shapesOnly(m, DataType.FLOAT32);
+            NDArray w = sd.get("a.weight", 1280, 1280, 3, 3);
+            assertThat(w.getShape().getShape()).containsExactly(1280, 1280, 3, 3);
+            assertThat(w.get("7, 11").sum().getFloat()).isZero();
+            assertThat(sd.parameterCount()).isEqualTo(1280L * 1280 * 9);
+            sd.requireAllUsed();
+        }
+    }
+
     /** A one-tensor safetensors file named "w" with 16-bit values. */
     static void write(Path file, String dtype, short[] values) throws IOException {
         String header = "{\"w\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + values.length + "],\"data_offsets\":[0," + 2 * values.length + "]}}";

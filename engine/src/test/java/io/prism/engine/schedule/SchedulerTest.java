@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 /** Expected values come from the published formulas, evaluated independently with numpy (see engine-math.md). */
 class SchedulerTest {
@@ -24,6 +25,28 @@ class SchedulerTest {
     }
 
     @Test
+    void trailingSpacingRoundsHalfToEvenLikeNumpyAndRefusesCountsWhereNumpyOvershoots() {
+        DdimScheduler s = new DdimScheduler(SchedulerConfig.marigold());
+        // 16 steps: arange gives 812.5 → 812 (half to even) → 811; Math.round would give 812
+        assertThat(s.timestepIndices(16)).containsExactly(999, 937, 874, 811, 749, 687, 624, 561, 499, 437, 374, 311, 249, 187, 124, 61);
+        // 48 steps: numpy's arange fills start + i·delta, which lands at 937.4999999999999 (→ 936), not 1000 − 3·1000/48
+        // = 937.5 (→ 937 with half to even too)
+        assertThat(s.timestepIndices(48)).startsWith(999, 978, 957, 936);
+        // for 61 steps numpy.arange returns 62 values (the last rounds to 0 → timestep −1): refused, not silently changed
+        assertThatThrownBy(() -> s.timestepIndices(61)).hasMessageContaining("62 timesteps");
+    }
+
+    @Test
+    void linspaceSpacingIsNumpyLinspaceRoundedAndReversed() {
+        SchedulerConfig c = SchedulerConfig.marigold();
+        DdimScheduler s = new DdimScheduler(new SchedulerConfig("ddim", 1000, c.betaStart(), c.betaEnd(), c.betaSchedule(),
+                true, "linspace", false, 0, "v_prediction", 1));
+        assertThat(s.timestepIndices(4)).containsExactly(999, 666, 333, 0);
+        assertThat(s.timestepIndices(3)).containsExactly(999, 500, 0);       // 499.5 → 500 (half to even)
+        assertThat(s.timestepIndices(1)).containsExactly(0);                 // numpy: linspace(0, 999, 1) = [0]
+    }
+
+    @Test
     void leadingSpacingNeverReachesTheLastTimestep() {
         SchedulerConfig c = SchedulerConfig.marigold();
         DdimScheduler s = new DdimScheduler(new SchedulerConfig("ddim", 1000, c.betaStart(), c.betaEnd(), c.betaSchedule(),
@@ -31,15 +54,20 @@ class SchedulerTest {
         assertThat(s.timestepIndices(4)).containsExactly(751, 501, 251, 1);
     }
 
+    /**
+     * Against the formulas evaluated in float64 with numpy. The scheduler holds diffusers' float32 table
+     * (DiffusersDdimReferenceTest checks it against diffusers itself), hence relative 1e-6; at t = 998 (ᾱ ≈ 2e-7) the
+     * float32 shift √ᾱ − √ᾱ_T loses digits and float32 and float64 differ by 4e-5 relative.
+     */
     @Test
     void zeroSnrRescaleKeepsFirstAndZeroesLast() {
         DdimScheduler s = new DdimScheduler(SchedulerConfig.marigold());
         // numpy: scaled_linear betas, cumprod, Lin et al. Algorithm 1
-        assertThat(s.alphaCumprod(0)).isCloseTo(0.99915, within(1e-12));
-        assertThat(s.alphaCumprod(249)).isCloseTo(0.6541890065386031, within(1e-9));
-        assertThat(s.alphaCumprod(499)).isCloseTo(0.24235916655614523, within(1e-9));
-        assertThat(s.alphaCumprod(749)).isCloseTo(0.033171482831862664, within(1e-9));
-        assertThat(s.alphaCumprod(998)).isCloseTo(1.9678880566212916e-07, within(1e-12));
+        assertThat(s.alphaCumprod(0)).isEqualTo((double) 0.99915f);
+        assertThat(s.alphaCumprod(249)).isCloseTo(0.6541890065386031, withinPercentage(1e-4));
+        assertThat(s.alphaCumprod(499)).isCloseTo(0.24235916655614523, withinPercentage(1e-4));
+        assertThat(s.alphaCumprod(749)).isCloseTo(0.033171482831862664, withinPercentage(1e-4));
+        assertThat(s.alphaCumprod(998)).isCloseTo(1.9678880566212916e-07, withinPercentage(1e-2));
         assertThat(s.alphaCumprod(999)).isEqualTo(0.0);
     }
 
@@ -48,9 +76,9 @@ class SchedulerTest {
         SchedulerConfig c = SchedulerConfig.marigold();
         DdimScheduler s = new DdimScheduler(new SchedulerConfig("ddim", 1000, c.betaStart(), c.betaEnd(), c.betaSchedule(),
                 false, "trailing", false, 0, "epsilon", 1));
-        assertThat(s.alphaCumprod(249)).isCloseTo(0.6754324137251241, within(1e-9));
-        assertThat(s.alphaCumprod(499)).isCloseTo(0.27766965045646763, within(1e-9));
-        assertThat(s.alphaCumprod(999)).isCloseTo(0.004660098513077238, within(1e-9));
+        assertThat(s.alphaCumprod(249)).isCloseTo(0.6754324137251241, withinPercentage(1e-4));
+        assertThat(s.alphaCumprod(499)).isCloseTo(0.27766965045646763, withinPercentage(1e-4));
+        assertThat(s.alphaCumprod(999)).isCloseTo(0.004660098513077238, withinPercentage(1e-4));
     }
 
     @Test
@@ -65,7 +93,7 @@ class SchedulerTest {
     void previousAlphaOfTheLastStepIsAlphaZeroUnlessSetToOne() {
         DdimScheduler s = new DdimScheduler(SchedulerConfig.marigold());
         assertThat(s.alphaCumprodPrev(0, 4)).isCloseTo(s.alphaCumprod(749), within(1e-15));
-        assertThat(s.alphaCumprodPrev(3, 4)).isCloseTo(0.99915, within(1e-12));
+        assertThat(s.alphaCumprodPrev(3, 4)).isEqualTo((double) 0.99915f);
     }
 
     @Test

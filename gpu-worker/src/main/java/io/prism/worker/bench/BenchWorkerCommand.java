@@ -96,11 +96,13 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 "PRISM_WORKER_DEVICE", device))).threads();
         Engines.pytorch(torchThreads);
         Path checkpoint = randomModel ? randomCheckpoint(work.resolve("random-albedo")) : model;
-        if (!Files.isRegularFile(checkpoint.resolve(ModelCheckpoint.SPEC_FILE))) {
+        boolean diffusers = io.prism.engine.marigold.MarigoldCheckpoint.isDiffusersFolder(checkpoint);
+        if (!diffusers && !Files.isRegularFile(checkpoint.resolve(ModelCheckpoint.SPEC_FILE))) {
             System.err.println("no checkpoint at " + checkpoint.toAbsolutePath() + " (pass --model DIR or --random-model)");
             return 2;
         }
-        String task = ModelCheckpoint.load(checkpoint).spec().task();
+        String task = diffusers ? io.prism.engine.Predictors.taskOf(io.prism.engine.marigold.MarigoldCheckpoint.read(checkpoint))
+                : ModelCheckpoint.load(checkpoint).spec().task();
         Path models = work.resolve("models");
         copyTree(checkpoint, models.resolve(task + "-v1"));
         System.out.printf("bench worker: %d frames of %dx%d, task %s, batch %d, steps %d, ensemble %d, device %s, %d cores, %d PyTorch threads%n",

@@ -1,9 +1,9 @@
 package io.prism.worker.inference;
 
-import io.prism.engine.DensePredictor;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
-import io.prism.engine.model.ModelCheckpoint;
+import io.prism.engine.Predictor;
+import io.prism.engine.Predictors;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.TaskOptions;
 import java.nio.file.Path;
@@ -12,14 +12,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The shipped backend: Prism's DJL dense-prediction engine ({@link DensePredictor}). */
+/**
+ * The shipped backend: Prism's DJL engine — its compact checkpoints and imported diffusers Marigold folders alike,
+ * through {@link Predictors}.
+ */
 public final class EngineBackend implements InferenceBackend {
     private final String device;
     private final int threads;
+    private final String dtype;
 
     public EngineBackend(String device, int threads) {
+        this(device, threads, "fp32");
+    }
+
+    /** @param dtype "fp32" or "fp16" (GPU only) for imported diffusers models */
+    public EngineBackend(String device, int threads, String dtype) {
         this.device = device;
         this.threads = threads;
+        this.dtype = dtype;
     }
 
     @Override
@@ -34,16 +44,16 @@ public final class EngineBackend implements InferenceBackend {
 
     @Override
     public LoadedModel load(String task, int version, Path checkpointDir) throws Exception {
-        ModelCheckpoint checkpoint = ModelCheckpoint.load(checkpointDir); // verifies each file's SHA-256
-        if (!task.equals(checkpoint.spec().task())) {
-            throw new IllegalArgumentException("checkpoint " + checkpointDir + " is a " + checkpoint.spec().task()
-                    + " model, registered as " + task + " v" + version);
+        Predictor p = Predictors.open(checkpointDir, task, device, threads, dtype); // verifies the files it reads
+        if (!task.equals(p.task())) {
+            p.close();
+            throw new IllegalArgumentException("checkpoint " + checkpointDir + " is a " + p.task() + " model, registered as " + task + " v" + version);
         }
-        return new EngineModel(task, version, DensePredictor.create(checkpoint, device, threads));
+        return new EngineModel(task, version, p);
     }
 
     /** Engine options: the model's defaults with the configured overrides. */
-    static PredictOptions options(DensePredictor predictor, TaskOptions o) {
+    static PredictOptions options(Predictor predictor, TaskOptions o) {
         PredictOptions p = predictor.defaultOptions();
         if (o.steps() != null) p = p.withSteps(o.steps());
         if (o.ensembleSize() != null) p = p.withEnsembleSize(o.ensembleSize());
@@ -55,7 +65,7 @@ public final class EngineBackend implements InferenceBackend {
         return p;
     }
 
-    private record EngineModel(String task, int version, DensePredictor predictor) implements LoadedModel {
+    private record EngineModel(String task, int version, Predictor predictor) implements LoadedModel {
         @Override
         public List<TaskOutput> predict(List<FloatImage> srgbBatch, TaskOptions options) {
             PredictOptions po = options(predictor, options);
@@ -71,7 +81,8 @@ public final class EngineBackend implements InferenceBackend {
                 stats.put("tiles", (double) s.tiles());
                 stats.put("meanUncertainty", s.meanUncertainty());
                 stats.put("mean", mean(p.result()));
-                out.add(new TaskOutput(p.result(), po.ensembleSize() > 1 ? p.uncertainty() : null, stats));
+                out.add(new TaskOutput(Predictors.withLayers(p), po.ensembleSize() > 1 ? p.uncertainty() : null, stats,
+                        Predictors.preview(task, p.result())));
             }
             return out;
         }

@@ -81,7 +81,7 @@ public final class ResultWriter {
             TaskOutput o = r.output();
             out.add(new EncodedTask(r,
                     ExrWriter.encode(o.result(), exrOptions(r)),
-                    ImageFiles.encode(o.result(), ImageFormat.PNG, RasterOptions.DEFAULT),
+                    ImageFiles.encode(o.preview() != null ? o.preview() : o.result(), ImageFormat.PNG, RasterOptions.DEFAULT),
                     o.uncertainty() == null ? null : ExrWriter.encode(o.uncertainty(), exrOptions(r).attribute("prismLayer", "uncertainty"))));
         }
         metrics.encoded(System.nanoTime() - t0);
@@ -107,7 +107,7 @@ public final class ResultWriter {
             TaskOutput o = r.output();
             BlobRef[] refs = Retry.forever("store results of " + f.frameId(), cfg, stopping, () -> new BlobRef[] {
                     img(blobs.put(e.exr(), "image/x-exr"), o.result()),
-                    img(blobs.put(e.png(), "image/png"), o.result()),
+                    img(blobs.put(e.png(), "image/png"), o.preview() != null ? o.preview() : o.result()),
                     e.uncertainty() == null ? null : img(blobs.put(e.uncertainty(), "image/x-exr"), o.uncertainty())});
             Map<String, Double> stats = new LinkedHashMap<>(o.statistics());
             stats.put("batchSize", (double) r.batchSize());

@@ -21,13 +21,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code prism models list|promote|rollback}: the model registry by hand, against the database and blob store of
+ * {@code prism models list|import|promote|rollback}: the model registry by hand, against the database and blob store of
  * {@code PRISM_JDBC_URL} / {@code PRISM_BLOB_ROOT}. Promote and rollback write their {@code ModelPromoted} /
  * {@code ModelRolledBack} to the outbox in the same transaction; a running service's outbox relay publishes it to
  * {@code prism.models.v1} (workers follow within moments).
  */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "List, promote and roll back model versions.",
-        subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Promote.class, ModelsCommand.Rollback.class})
+@Command(name = "models", mixinStandardHelpOptions = true, description = "List, import, promote and roll back model versions.",
+        subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Import.class, ModelsCommand.Promote.class, ModelsCommand.Rollback.class})
 public final class ModelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -70,18 +70,76 @@ public final class ModelsCommand implements Callable<Integer> {
         ModelsCommand parent;
         @Spec
         CommandSpec spec;
-        @Parameters(index = "0", arity = "0..1", description = "albedo or mask (default: both)")
+        @Parameters(index = "0", arity = "0..1", description = "albedo, mask, depth or normals (default: all)")
         String task;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             List<ModelVersion> all = parent.withRegistry(r -> task != null ? r.list(task)
-                    : java.util.stream.Stream.concat(r.list("albedo").stream(), r.list("mask").stream()).toList());
+                    : TASKS.stream().flatMap(t -> r.list(t).stream()).toList());
             if (all.isEmpty()) out.println("no model versions" + (task == null ? "" : " for " + task));
             all.forEach(v -> out.println(describe(v)));
             out.flush();
             return 0;
+        }
+    }
+
+    static final List<String> TASKS = List.of("albedo", "mask", "depth", "normals");
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Check a model folder by building the model from it and register it as a new candidate version.",
+                    "Accepts diffusers Marigold folders (model_index.json; e.g. prs-eth/marigold-iid-appearance-v1-1) and Prism "
+                            + "checkpoints (model.json). Workers serve it after `prism models promote`."})
+    static final class Import implements Callable<Integer> {
+        @ParentCommand
+        ModelsCommand parent;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", description = "the model folder")
+        java.nio.file.Path folder;
+        @Option(names = "--task", required = true, description = "albedo, mask, depth or normals")
+        String task;
+        @Option(names = "--name", description = "a name recorded with the version (default: the folder's name)")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!TASKS.contains(task)) {
+                spec.commandLine().getErr().println("prism models import: unknown task '" + task + "' (" + String.join(", ", TASKS) + ")");
+                return 2;
+            }
+            java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory("prism-import-");
+            try {
+                io.prism.engine.ModelImport prepared;
+                try {
+                    prepared = io.prism.engine.ModelImport.prepare(folder.toAbsolutePath(), task, scratch);
+                } catch (io.prism.engine.model.CheckpointException e) {
+                    spec.commandLine().getErr().println("prism models import: refused: " + e.getMessage());
+                    spec.commandLine().getErr().flush();
+                    return 1;
+                }
+                String label = name != null ? name : folder.toAbsolutePath().normalize().getFileName().toString();
+                Map<String, Object> data = Map.of("source", folder.toAbsolutePath().normalize().toString(), "name", label,
+                        "model", prepared.description());
+                ModelVersion v = parent.withRegistry(r -> {
+                    try {
+                        return r.register(task, prepared.files(), null, Map.of(), data, "imported: " + label);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("imported " + label + " (" + prepared.description() + ")");
+                out.println(describe(v));
+                out.println("serve it with: prism models promote " + task + " v" + v.version());
+                out.flush();
+                return 0;
+            } finally {
+                try (var walk = java.nio.file.Files.walk(scratch)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
         }
     }
 
@@ -91,7 +149,7 @@ public final class ModelsCommand implements Callable<Integer> {
         ModelsCommand parent;
         @Spec
         CommandSpec spec;
-        @Parameters(index = "0", description = "albedo or mask")
+        @Parameters(index = "0", description = "albedo, mask, depth or normals")
         String task;
         @Parameters(index = "1", description = "version number (e.g. 3 or v3)")
         String version;
@@ -115,7 +173,7 @@ public final class ModelsCommand implements Callable<Integer> {
         ModelsCommand parent;
         @Spec
         CommandSpec spec;
-        @Parameters(index = "0", description = "albedo or mask")
+        @Parameters(index = "0", description = "albedo, mask, depth or normals")
         String task;
         @Option(names = "--reason", defaultValue = "rolled back by hand (prism models rollback)")
         String reason;

@@ -60,7 +60,7 @@ class ResizeTest {
     void upscalingInterpolatesLinearRampsExactlyAwayFromEdges() {
         FloatImage ramp = FloatImage.blank(16, 4, List.of("Y"));
         for (int y = 0; y < 4; y++) for (int x = 0; x < 16; x++) ramp.set(0, x, y, x);
-        for (Resize.Filter f : new Resize.Filter[] {Resize.Filter.BILINEAR, Resize.Filter.BICUBIC}) {
+        for (Resize.Filter f : new Resize.Filter[] {Resize.Filter.BILINEAR, Resize.Filter.BICUBIC, Resize.Filter.BILINEAR_NO_ANTIALIAS}) {
             FloatImage up = Resize.resize(ramp, 64, 16, f);
             for (int x = 8; x < 56; x++) {
                 double expected = (x + 0.5) / 4 - 0.5; // source coordinate of the output pixel centre
@@ -74,10 +74,40 @@ class ResizeTest {
         // a 1-pixel checkerboard shrunk 4x must become flat grey, not aliased stripes
         FloatImage checker = FloatImage.blank(64, 64, List.of("Y"));
         for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) checker.set(0, x, y, (x + y) % 2);
-        for (Resize.Filter f : Resize.Filter.values()) {
+        for (Resize.Filter f : new Resize.Filter[] {Resize.Filter.AREA, Resize.Filter.BILINEAR, Resize.Filter.BICUBIC}) {
             FloatImage small = Resize.resize(checker, 16, 16, f);
             for (float v : small.planes()[0]) assertThat(v).as(f.toString()).isCloseTo(0.5f, within(0.02f));
         }
+        // torch's point samplers do alias: nearest reads source (4x, 4y), always a 0 of the checkerboard, and
+        // bilinear without antialias blends the two neighbours around 4x + 1.5, which are 0 and 1 half and half
+        for (float v : Resize.resize(checker, 16, 16, Resize.Filter.NEAREST).planes()[0]) assertThat(v).isZero();
+        FloatImage stripes = FloatImage.blank(64, 1, List.of("Y"));
+        for (int x = 0; x < 64; x++) stripes.set(0, x, 0, x % 4 == 1 ? 1 : 0);          // 1 every 4th pixel
+        for (float v : Resize.resize(stripes, 16, 1, Resize.Filter.BILINEAR_NO_ANTIALIAS).planes()[0]) {
+            assertThat(v).isEqualTo(0.5f);                                                 // antialiased: about 0.25
+        }
+    }
+
+    @Test
+    void nearestTakesTheFloorOfTheScaledIndexAsTorchDoes() {
+        FloatImage row = new FloatImage(3, 1, List.of("Y"), new float[][] {{10f, 20f, 30f}});
+        // src = floor(d * 3/7): 0,0,0,1,1,2,2 (torch "nearest", not "nearest-exact")
+        assertThat(Resize.resize(row, 7, 1, Resize.Filter.NEAREST).plane("Y"))
+                .containsExactly(10f, 10f, 10f, 20f, 20f, 30f, 30f);
+    }
+
+    @Test
+    void edgePaddingRepeatsTheLastRowAndColumn() {
+        FloatImage img = new FloatImage(2, 2, List.of("Y"), new float[][] {{1, 2, 3, 4}});
+        assertThat(Resize.padEdge(img, 3, 3).plane("Y")).containsExactly(1, 2, 2, 3, 4, 4, 3, 4, 4);
+    }
+
+    @Test
+    void maxEdgeSizeFloorsLikeDiffusersAndRefusesAZeroSide() {
+        assertThat(Resize.maxEdgeSize(56, 38, 32)).containsExactly(32, 21);             // 38·32/56 = 21.7 → 21
+        assertThat(Resize.maxEdgeSize(640, 480, 768)).containsExactly(768, 576);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Resize.maxEdgeSize(4000, 1, 768))
+                .hasMessageContaining("aspect ratio");
     }
 
     @Test

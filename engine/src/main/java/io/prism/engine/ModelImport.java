@@ -1,0 +1,91 @@
+package io.prism.engine;
+
+import io.prism.engine.diffusers.InvalidCheckpointException;
+import io.prism.engine.diffusers.StateDict;
+import io.prism.engine.diffusers.transformers.EmptyPromptEmbedding;
+import io.prism.engine.marigold.MarigoldCheckpoint;
+import io.prism.engine.marigold.MarigoldPredictor;
+import io.prism.engine.model.CheckpointException;
+import io.prism.engine.model.ModelCheckpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * What {@code prism models import} stores: a model folder checked by building the model from it exactly as a worker
+ * will (every config, every tensor's shape, the targets against the task), reduced to the files inference reads. For
+ * a diffusers Marigold folder that is model_index.json, the scheduler config, the UNet and VAE (config + the weight
+ * files used) and the empty-prompt embedding, computed here once by the text encoder — which is then not stored.
+ *
+ * @param files       relative path → file to register
+ * @param description one line for the operator: kind, targets, parameter counts
+ */
+public record ModelImport(Map<String, Path> files, String description) {
+
+    /**
+     * @param scratch a folder for files made during the import (the prompt embedding); must outlive registration
+     * @throws CheckpointException with a one-line reason naming the file when the folder cannot be served for {@code task}
+     */
+    public static ModelImport prepare(Path folder, String task, Path scratch) throws CheckpointException {
+        if (!Files.isDirectory(folder)) throw new CheckpointException(folder + ": not a folder");
+        try {
+            if (!MarigoldCheckpoint.isDiffusersFolder(folder)) {
+                ModelCheckpoint c = ModelCheckpoint.load(folder);
+                if (!c.spec().task().equals(task)) {
+                    throw new CheckpointException(folder.resolve(ModelCheckpoint.SPEC_FILE) + ": a " + c.spec().task()
+                            + " model cannot be imported as " + task);
+                }
+                return new ModelImport(all(folder), "prism compact " + c.spec().task() + " model, " + c.parameterCount() + " parameters");
+            }
+            MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(folder);
+            Map<String, Path> files = new TreeMap<>();
+            files.put(MarigoldCheckpoint.MODEL_INDEX, folder.resolve(MarigoldCheckpoint.MODEL_INDEX));
+            files.put("scheduler/scheduler_config.json", existing(folder.resolve("scheduler/scheduler_config.json")));
+            String description;
+            try (MarigoldPredictor p = MarigoldPredictor.open(folder, task, "cpu", 0, "fp32")) {   // builds and checks everything
+                for (String component : List.of("unet", "vae")) {
+                    files.put(component + "/config.json", existing(folder.resolve(component).resolve("config.json")));
+                    for (Path w : StateDict.weightFiles(folder.resolve(component), null)) {
+                        files.put(component + "/" + w.getFileName(), w);
+                    }
+                    Path index = folder.resolve(component).resolve("diffusion_pytorch_model.safetensors.index.json");
+                    if (Files.isRegularFile(index)) files.put(component + "/" + index.getFileName(), index);
+                }
+                Path embeds = folder.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
+                if (!Files.isRegularFile(embeds)) {
+                    Files.createDirectories(scratch);
+                    embeds = scratch.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
+                    EmptyPromptEmbedding.save(p.pipeline().emptyTextEmbedding(), embeds);
+                }
+                files.put(MarigoldCheckpoint.PROMPT_EMBEDS_FILE, embeds);
+                description = "marigold " + checkpoint.kind().name().toLowerCase(java.util.Locale.ROOT) + " model, targets "
+                        + checkpoint.targets().stream().map(MarigoldCheckpoint.Target::name).toList() + ", UNet "
+                        + p.pipeline().unet().parameterCount() + " + VAE " + p.pipeline().vae().parameterCount() + " parameters";
+            }
+            return new ModelImport(files, description);
+        } catch (InvalidCheckpointException | IllegalArgumentException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw e instanceof CheckpointException c ? c : new CheckpointException(folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path existing(Path p) {
+        if (!Files.isRegularFile(p)) throw new InvalidCheckpointException(p + ": missing");
+        return p;
+    }
+
+    private static Map<String, Path> all(Path folder) throws IOException {
+        Map<String, Path> out = new LinkedHashMap<>();
+        try (Stream<Path> walk = Files.walk(folder)) {
+            walk.filter(Files::isRegularFile).sorted().forEach(f -> out.put(folder.relativize(f).toString().replace('\\', '/'), f));
+        }
+        return out;
+    }
+}

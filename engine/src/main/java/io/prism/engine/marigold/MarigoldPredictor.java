@@ -1,0 +1,231 @@
+package io.prism.engine.marigold;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.prism.engine.Engines;
+import io.prism.engine.PredictOptions;
+import io.prism.engine.Prediction;
+import io.prism.engine.Predictor;
+import io.prism.engine.Reduction;
+import io.prism.engine.diffusers.InvalidCheckpointException;
+import io.prism.engine.diffusers.models.autoencoders.AutoencoderKL;
+import io.prism.engine.diffusers.models.unets.UNet2DConditionModel;
+import io.prism.engine.diffusers.transformers.EmptyPromptEmbedding;
+import io.prism.engine.image.Resample;
+import io.prism.engine.schedule.SchedulerConfig;
+import io.prism.vision.color.Srgb;
+import io.prism.vision.image.FloatImage;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An imported Marigold checkpoint as a Prism {@link Predictor}: the task's target becomes the result (albedo from either
+ * IID model, sRGB-encoded as Prism's albedo always is; depth; normals), the other targets become named layers stored
+ * with it (material, shading, residual). Frames of different sizes in one call are run per size.
+ */
+public final class MarigoldPredictor implements Predictor {
+    private final MarigoldPipeline pipeline;
+    private final String task;
+    private final int batchSize;
+    private boolean closed;
+
+    /** @param batchSize members per forward pass when the options leave it automatic (0) */
+    public MarigoldPredictor(MarigoldPipeline pipeline, String task, int batchSize) {
+        this.pipeline = pipeline;
+        this.task = task;
+        this.batchSize = batchSize;
+        MarigoldCheckpoint c = pipeline.checkpoint();
+        String needed = switch (c.kind()) {
+            case INTRINSICS -> "albedo";
+            case DEPTH -> "depth";
+            case NORMALS -> "normals";
+        };
+        if (!needed.equals(task)) {
+            throw new InvalidCheckpointException(c.dir().resolve(MarigoldCheckpoint.MODEL_INDEX) + ": a " + c.kind().name().toLowerCase(Locale.ROOT)
+                    + " model cannot serve task '" + task + "' (it serves '" + needed + "')");
+        }
+        if (c.kind() == MarigoldCheckpoint.Kind.INTRINSICS && c.target("albedo") == null) {
+            throw new InvalidCheckpointException(c.dir().resolve(MarigoldCheckpoint.MODEL_INDEX) + ": no 'albedo' target in " + c.targets());
+        }
+    }
+
+    /**
+     * Loads a Marigold folder for {@code task}.
+     *
+     * @param device "cpu" or "gpu:N"
+     * @param dtype  "fp32" or "fp16" (bf16 checkpoints are widened; DJL cannot hold bf16 tensors)
+     */
+    public static MarigoldPredictor open(Path dir, String task, String device, int threads, String dtype) {
+        MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(dir);
+        var engine = Engines.pytorch(threads);
+        Device d = Engines.device(device);
+        DataType dt = computeType(dtype, d);
+        NDManager m = engine.newBaseManager(d);
+        boolean grad = Engines.gradMode(false);
+        try {
+            String variant = dt == DataType.FLOAT16 ? "fp16" : null;
+            UNet2DConditionModel unet = UNet2DConditionModel.load(dir.resolve("unet"), variant, m, dt, false);
+            AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), variant, m, dt, false);
+            Path embeds = dir.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
+            Path schedulerConfig = dir.resolve("scheduler").resolve("scheduler_config.json");
+            NDArray embedding;
+            SchedulerConfig sc;
+            try {
+                embedding = Files.isRegularFile(embeds) ? EmptyPromptEmbedding.load(embeds, m) : EmptyPromptEmbedding.compute(dir, m);
+                sc = SchedulerConfig.fromDiffusers(schedulerConfig);
+            } catch (java.io.IOException e) {
+                throw new InvalidCheckpointException(e.getMessage(), e);
+            }
+            var scheduler = sc.create();
+            MarigoldPipeline p = new MarigoldPipeline(checkpoint, unet, vae, embedding, scheduler, m, dt);
+            return new MarigoldPredictor(p, task, d.isGpu() ? 8 : 2);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        } finally {
+            Engines.gradMode(grad);
+        }
+    }
+
+    static DataType computeType(String dtype, Device device) {
+        String s = dtype == null ? "fp32" : dtype.toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "fp32", "float32" -> DataType.FLOAT32;
+            case "fp16", "float16", "half" -> {
+                if (!device.isGpu()) throw new IllegalArgumentException("fp16 needs a GPU: PyTorch's CPU kernels lack half "
+                        + "antialiased resize and run half convolutions slowly; use --dtype fp32 on CPU");
+                yield DataType.FLOAT16;
+            }
+            case "bf16", "bfloat16" -> throw new IllegalArgumentException("bf16 compute is not available: DJL 0.35.1 aborts the JVM "
+                    + "on bfloat16 tensors; bf16 checkpoints are widened to fp32 (or use --dtype fp16 on a GPU)");
+            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (fp32, fp16)");
+        };
+    }
+
+    public MarigoldPipeline pipeline() {
+        return pipeline;
+    }
+
+    @Override
+    public String task() {
+        return task;
+    }
+
+    @Override
+    public PredictOptions defaultOptions() {
+        MarigoldCheckpoint c = pipeline.checkpoint();
+        return new PredictOptions(c.defaultSteps(), 1, c.defaultProcessingResolution(), Resample.BILINEAR, Reduction.MEDIAN,
+                0L, 0, 0, 0);
+    }
+
+    @Override
+    public synchronized List<Prediction> predict(List<FloatImage> srgbImages, PredictOptions o) {
+        if (closed) throw new IllegalStateException("predictor is closed");
+        MarigoldCheckpoint c = pipeline.checkpoint();
+        String reduction = c.kind() == MarigoldCheckpoint.Kind.NORMALS
+                ? (o.reduction() == Reduction.MEAN ? "mean" : "closest")
+                : o.reduction().name().toLowerCase(Locale.ROOT);
+        int f = pipeline.vae().scaleFactor();
+        int res = o.processingResolution() / f * f;    // the pipeline needs a multiple of the VAE factor
+        MarigoldPipeline.Settings s = new MarigoldPipeline.Settings(o.steps(), o.ensembleSize(), res, true, 1, reduction,
+                o.ensembleSize() > 1, o.seed(), null);
+        Prediction[] out = new Prediction[srgbImages.size()];
+        Map<String, List<Integer>> bySize = new LinkedHashMap<>();
+        for (int i = 0; i < srgbImages.size(); i++) {
+            FloatImage img = rgb(srgbImages.get(i), i);
+            bySize.computeIfAbsent(img.width() + "x" + img.height(), k -> new ArrayList<>()).add(i);
+        }
+        for (List<Integer> group : bySize.values()) {
+            long start = System.nanoTime();
+            List<FloatImage> images = new ArrayList<>();
+            for (int i : group) images.add(rgb(srgbImages.get(i), i));
+            int batch = o.batchSize() > 0 ? o.batchSize() : Math.min(images.size() * o.ensembleSize(), batchSize);
+            MarigoldPipeline.Settings one = new MarigoldPipeline.Settings(s.steps(), s.ensembleSize(), s.processingResolution(),
+                    true, batch, s.reduction(), s.outputUncertainty(), o.seed(), null);
+            MarigoldPipeline.Output r = pipeline.run(images, one, null);
+            double millis = (System.nanoTime() - start) / 1e6 / images.size();
+            for (int k = 0; k < images.size(); k++) out[group.get(k)] = toPrediction(r, k, o, millis, batch);
+        }
+        return List.of(out);
+    }
+
+    /** One image run with given initial latents (diffusers' shape (E, 4T, h, w), flattened; null: seeded) and a probe. */
+    public synchronized Reproducible predictReproducibly(FloatImage srgbImage, PredictOptions o, float[] initialLatents,
+                                                         java.util.function.BiConsumer<String, NDArray> probe) {
+        if (closed) throw new IllegalStateException("predictor is closed");
+        MarigoldCheckpoint c = pipeline.checkpoint();
+        String reduction = c.kind() == MarigoldCheckpoint.Kind.NORMALS
+                ? (o.reduction() == Reduction.MEAN ? "mean" : "closest")
+                : o.reduction().name().toLowerCase(Locale.ROOT);
+        int f = pipeline.vae().scaleFactor();
+        long start = System.nanoTime();
+        MarigoldPipeline.Settings s = new MarigoldPipeline.Settings(o.steps(), o.ensembleSize(), o.processingResolution() / f * f, true,
+                o.batchSize() > 0 ? o.batchSize() : Math.min(o.ensembleSize(), batchSize), reduction, o.ensembleSize() > 1, o.seed(),
+                initialLatents);
+        MarigoldPipeline.Output r = pipeline.run(List.of(rgb(srgbImage, 0)), s, probe);
+        return new Reproducible(toPrediction(r, 0, o, (System.nanoTime() - start) / 1e6, s.batchSize()), r);
+    }
+
+    /** A prediction together with the pipeline's raw output (final latents, per-target images). */
+    public record Reproducible(Prediction prediction, MarigoldPipeline.Output output) {}
+
+    private static FloatImage rgb(FloatImage img, int index) {
+        List<String> ch = img.channels();
+        FloatImage x = ch.containsAll(List.of("R", "G", "B")) ? img.select(List.of("R", "G", "B")) : img;
+        if (x.channelCount() != 3) throw new IllegalArgumentException("input image " + index + " must be an RGB image, has " + ch);
+        for (float[] p : x.planes()) {
+            for (float v : p) if (!Float.isFinite(v)) throw new IllegalArgumentException("input image " + index + " has NaN or infinite pixels");
+        }
+        return x;
+    }
+
+    private Prediction toPrediction(MarigoldPipeline.Output r, int image, PredictOptions o, double millis, int batch) {
+        MarigoldCheckpoint c = pipeline.checkpoint();
+        List<FloatImage> preds = r.predictions().get(image), uncs = r.uncertainties().get(image);
+        int main = c.kind() == MarigoldCheckpoint.Kind.INTRINSICS ? c.targets().indexOf(c.target("albedo")) : 0;
+        FloatImage result = preds.get(main), unc = uncs.get(main);
+        if (c.kind() == MarigoldCheckpoint.Kind.INTRINSICS && c.targets().get(main).predictionSpace().equals("linear")) {
+            result = Srgb.encode(result);   // Prism's albedo layer is sRGB-encoded, whatever space the model predicts in
+        }
+        if (unc == null) unc = FloatImage.blank(result.width(), result.height(), result.channels());
+        Map<String, FloatImage> layers = new LinkedHashMap<>();
+        for (int k = 0; k < c.targets().size(); k++) {
+            if (k == main) continue;
+            MarigoldCheckpoint.Target t = c.targets().get(k);
+            layers.put(t.name(), layer(t, preds.get(k)));
+        }
+        double meanUnc = 0;
+        for (float[] p : unc.planes()) for (float v : p) meanUnc += v;
+        meanUnc /= Math.max(1.0, (double) unc.channelCount() * unc.width() * unc.height());
+        return new Prediction(result, unc, new Prediction.Stats(r.processedWidth(), r.processedHeight(), 1, o.steps(), o.ensembleSize(),
+                batch, meanUnc, millis), layers);
+    }
+
+    /** A secondary target with its own channel names (material: roughness, metallicity; the unused third dropped). */
+    private static FloatImage layer(MarigoldCheckpoint.Target t, FloatImage img) {
+        List<String> names = new ArrayList<>();
+        List<float[]> planes = new ArrayList<>();
+        for (int ch = 0; ch < t.channelNames().size(); ch++) {
+            String n = t.channelNames().get(ch);
+            if (n == null) continue;
+            names.add(n);
+            planes.add(img.planes()[ch]);
+        }
+        return new FloatImage(img.width(), img.height(), names, planes.toArray(new float[0][]));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        pipeline.close();
+    }
+}
