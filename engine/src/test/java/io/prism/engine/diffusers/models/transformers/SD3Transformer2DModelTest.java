@@ -133,6 +133,23 @@ class SD3Transformer2DModelTest {
                 .floats(SD3Transformer2DModel.POS_EMBED_BUFFER);
     }
 
+    /** diffusers' counts from configs/parameter_counts.json (meta-device models built from the same configs). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "transparency-sd35m-diffusion-ft, 2243269824",
+            "transparency-sd35m-e2e, 2243171520",
+            "stable-diffusion-3.5-medium, 2243171520",
+            "stable-diffusion-3.5-large, 8056627520"})
+    void fullSizeTransformerHasDiffusersParameterCount(String model, long parameters) throws IOException {
+        Path configs = Sd3Reference.dir().resolve("configs");
+        long expected = new ObjectMapper().readTree(configs.resolve("parameter_counts.json").toFile())
+                .path(model + "/transformer").path("parameters").asLong();
+        assertThat(expected).isEqualTo(parameters);
+        SD3Transformer2DModelConfig config = SD3Transformer2DModelConfig.read(configs.resolve(model + "/transformer/config.json"));
+        SD3Transformer2DModel t = new SD3Transformer2DModel(StateDict.shapesOnly(manager, DataType.FLOAT32), config);
+        assertThat(t.parameterCount()).isEqualTo(expected);
+    }
+
     @Test
     void refusesALatentThatIsNotAMultipleOfThePatchSize() {
         SD3Transformer2DModel model = tiny(manager);
