@@ -71,6 +71,32 @@ class TransparencyPredictorTest {
     }
 
     @Test
+    void precomputedConditioningReplacesTheTextEncoders(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path src = Sd3Reference.tinyTransparency(), folder = dir.resolve("sd3");
+        for (String c : List.of("transformer", "vae", "scheduler")) {
+            java.nio.file.Files.createDirectories(folder.resolve(c));
+            try (var files = java.nio.file.Files.list(src.resolve(c))) {
+                for (java.nio.file.Path f : files.toList()) java.nio.file.Files.copy(f, folder.resolve(c).resolve(f.getFileName()));
+            }
+        }
+        java.nio.file.Files.copy(src.resolve("model_index.json"), folder.resolve("model_index.json"));
+        io.prism.engine.diffusers.SafetensorsFile text = Sd3Reference.open("text.safetensors");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            io.prism.engine.diffusers.transformers.EmptyPromptEmbedding.saveSd3(new io.prism.engine.diffusers.transformers.EmptyPromptEmbedding.SD3(
+                    io.prism.engine.diffusers.MarigoldReference.tensor(m, text, "prompt_embeds"),
+                    io.prism.engine.diffusers.MarigoldReference.tensor(m, text, "pooled_prompt_embeds")),
+                    folder.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE));
+        }
+        PredictOptions o = new PredictOptions(1, 1, 32, Resample.BILINEAR, Reduction.MEAN, 3L, 0, 0, 0);
+        try (Predictor stored = Predictors.open(folder, "mask", "cpu", 1, "fp32");
+             Predictor computed = Predictors.open(src, "mask", "cpu", 1, "fp32")) {
+            float[] a = stored.predict(frame(32, 32, 4), o).layers().get("probability").planes()[0];
+            float[] b = computed.predict(frame(32, 32, 4), o).layers().get("probability").planes()[0];
+            for (int i = 0; i < a.length; i++) assertThat(a[i]).isCloseTo(b[i], org.assertj.core.api.Assertions.within(1e-5f));
+        }
+    }
+
+    @Test
     void refusesATaskOtherThanMask() {
         assertThatThrownBy(() -> Predictors.open(Sd3Reference.tinyTransparency(), "albedo", "cpu", 1, "fp32"))
                 .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("mask").hasMessageContaining("albedo");
