@@ -4,6 +4,7 @@ import io.prism.engine.marigold.MarigoldCheckpoint;
 import io.prism.engine.marigold.MarigoldPredictor;
 import io.prism.engine.model.CheckpointException;
 import io.prism.engine.model.ModelCheckpoint;
+import io.prism.engine.transparency.TransparencyPredictor;
 import io.prism.vision.image.FloatImage;
 
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Opens whichever kind of model a folder holds — a diffusers Marigold pipeline ({@code model_index.json}) or one of
+ * Opens whichever kind of model a folder holds — an SD3.5 transparency pipeline (StableDiffusion3Pipeline layout, task
+ * "mask"), a diffusers Marigold pipeline ({@code model_index.json}) or one of
  * Prism's compact checkpoints ({@code model.json}) — and shapes its output for storage: the task's layer with the
  * model's further layers as prefixed channels, and a display-ready preview.
  */
@@ -25,6 +27,7 @@ public final class Predictors {
      * @param dtype  "fp32" or "fp16" (GPU) for diffusers models; compact models always run in fp32
      */
     public static Predictor open(Path dir, String task, String device, int threads, String dtype) throws CheckpointException {
+        if (TransparencyPredictor.isSd3Folder(dir)) return TransparencyPredictor.open(dir, task, device, threads, dtype);
         if (MarigoldCheckpoint.isDiffusersFolder(dir)) {
             String t = task != null ? task : taskOf(MarigoldCheckpoint.read(dir));
             return MarigoldPredictor.open(dir, t, device, threads, dtype);
