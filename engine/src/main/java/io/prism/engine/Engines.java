@@ -49,6 +49,25 @@ public final class Engines {
         return Device.gpu(id);
     }
 
+    /**
+     * "fp32" or "fp16" → the compute dtype for diffusers models on {@code device}. fp16 only on a GPU (PyTorch's CPU
+     * kernels lack half antialiased resize and run half convolutions slowly); bf16 refused: DJL 0.35.1 terminates the
+     * JVM on bfloat16 tensors (bf16 checkpoints are widened to fp32 on load instead).
+     */
+    public static ai.djl.ndarray.types.DataType computeType(String dtype, Device device) {
+        String s = dtype == null ? "fp32" : dtype.toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "fp32", "float32" -> ai.djl.ndarray.types.DataType.FLOAT32;
+            case "fp16", "float16", "half" -> {
+                if (!device.isGpu()) throw new IllegalArgumentException("fp16 needs a GPU; use --dtype fp32 on CPU");
+                yield ai.djl.ndarray.types.DataType.FLOAT16;
+            }
+            case "bf16", "bfloat16" -> throw new IllegalArgumentException("bf16 compute is not available: DJL 0.35.1 aborts the JVM "
+                    + "on bfloat16 tensors; bf16 checkpoints are widened to fp32 (or use --dtype fp16 on a GPU)");
+            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (fp32, fp16)");
+        };
+    }
+
     /** Bytes this process may reasonably use for activations on the device (half of what is free). */
     public static long availableMemory(Device device) {
         if (device.isGpu()) {

@@ -7,6 +7,7 @@ import io.prism.engine.marigold.MarigoldCheckpoint;
 import io.prism.engine.marigold.MarigoldPredictor;
 import io.prism.engine.model.CheckpointException;
 import io.prism.engine.model.ModelCheckpoint;
+import io.prism.engine.transparency.TransparencyPredictor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,8 @@ import java.util.stream.Stream;
  * What {@code prism models import} stores: a model folder checked by building the model from it exactly as a worker
  * will (every config, every tensor's shape, the targets against the task), reduced to the files inference reads. For
  * a diffusers Marigold folder that is model_index.json, the scheduler config, the UNet and VAE (config + the weight
- * files used) and the empty-prompt embedding, computed here once by the text encoder — which is then not stored.
+ * files used) and the empty-prompt embedding, computed here once by the text encoder — which is then not stored; an
+ * SD3 transparency folder likewise keeps its transformer, VAE, scheduler and conditioning.
  *
  * @param files       relative path → file to register
  * @param description one line for the operator: kind, targets, parameter counts
@@ -43,20 +45,14 @@ public record ModelImport(Map<String, Path> files, String description) {
                 }
                 return new ModelImport(all(folder), "prism compact " + c.spec().task() + " model, " + c.parameterCount() + " parameters");
             }
+            if (TransparencyPredictor.isSd3Folder(folder)) return prepareSd3(folder, task, scratch);
             MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(folder);
             Map<String, Path> files = new TreeMap<>();
             files.put(MarigoldCheckpoint.MODEL_INDEX, folder.resolve(MarigoldCheckpoint.MODEL_INDEX));
             files.put("scheduler/scheduler_config.json", existing(folder.resolve("scheduler/scheduler_config.json")));
             String description;
             try (MarigoldPredictor p = MarigoldPredictor.open(folder, task, "cpu", 0, "fp32")) {   // builds and checks everything
-                for (String component : List.of("unet", "vae")) {
-                    files.put(component + "/config.json", existing(folder.resolve(component).resolve("config.json")));
-                    for (Path w : StateDict.weightFiles(folder.resolve(component), null)) {
-                        files.put(component + "/" + w.getFileName(), w);
-                    }
-                    Path index = folder.resolve(component).resolve("diffusion_pytorch_model.safetensors.index.json");
-                    if (Files.isRegularFile(index)) files.put(component + "/" + index.getFileName(), index);
-                }
+                components(folder, List.of("unet", "vae"), files);
                 Path embeds = folder.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
                 if (!Files.isRegularFile(embeds)) {
                     Files.createDirectories(scratch);
@@ -73,6 +69,38 @@ public record ModelImport(Map<String, Path> files, String description) {
             throw new CheckpointException(e.getMessage(), e);
         } catch (IOException e) {
             throw e instanceof CheckpointException c ? c : new CheckpointException(folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An SD3 transparency folder: transformer, VAE, scheduler and the empty-prompt conditioning (no text encoders). */
+    private static ModelImport prepareSd3(Path folder, String task, Path scratch) throws IOException {
+        Map<String, Path> files = new TreeMap<>();
+        files.put(MarigoldCheckpoint.MODEL_INDEX, existing(folder.resolve(MarigoldCheckpoint.MODEL_INDEX)));
+        Path scheduler = folder.resolve("scheduler/scheduler_config.json");
+        if (Files.isRegularFile(scheduler)) files.put("scheduler/scheduler_config.json", scheduler);
+        try (TransparencyPredictor p = TransparencyPredictor.open(folder, task, "cpu", 0, "fp32")) {   // builds and checks everything
+            components(folder, List.of("transformer", "vae"), files);
+            Path embeds = folder.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE);
+            if (!Files.isRegularFile(embeds)) {
+                Files.createDirectories(scratch);
+                embeds = scratch.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE);
+                EmptyPromptEmbedding.saveSd3(p.pipeline().conditioning(), embeds);
+            }
+            files.put(TransparencyPredictor.PROMPT_EMBEDS_FILE, embeds);
+            String description = "sd3 transparency model (" + (p.pipeline().endToEnd() ? "one-step end-to-end" : "rectified flow")
+                    + "), transformer " + p.pipeline().transformer().parameterCount() + " + VAE " + p.pipeline().vae().parameterCount()
+                    + " parameters";
+            return new ModelImport(files, description);
+        }
+    }
+
+    /** config.json and the weight files actually read, per component folder. */
+    private static void components(Path folder, List<String> names, Map<String, Path> files) {
+        for (String component : names) {
+            files.put(component + "/config.json", existing(folder.resolve(component).resolve("config.json")));
+            for (Path w : StateDict.weightFiles(folder.resolve(component), null)) files.put(component + "/" + w.getFileName(), w);
+            Path index = folder.resolve(component).resolve("diffusion_pytorch_model.safetensors.index.json");
+            if (Files.isRegularFile(index)) files.put(component + "/" + index.getFileName(), index);
         }
     }
 

@@ -67,7 +67,7 @@ public final class MarigoldPredictor implements Predictor {
         MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(dir);
         var engine = Engines.pytorch(threads);
         Device d = Engines.device(device);
-        DataType dt = computeType(dtype, d);
+        DataType dt = Engines.computeType(dtype, d);
         NDManager m = engine.newBaseManager(d);
         boolean grad = Engines.gradMode(false);
         try {
@@ -95,20 +95,6 @@ public final class MarigoldPredictor implements Predictor {
         }
     }
 
-    static DataType computeType(String dtype, Device device) {
-        String s = dtype == null ? "fp32" : dtype.toLowerCase(Locale.ROOT);
-        return switch (s) {
-            case "fp32", "float32" -> DataType.FLOAT32;
-            case "fp16", "float16", "half" -> {
-                if (!device.isGpu()) throw new IllegalArgumentException("fp16 needs a GPU: PyTorch's CPU kernels lack half "
-                        + "antialiased resize and run half convolutions slowly; use --dtype fp32 on CPU");
-                yield DataType.FLOAT16;
-            }
-            case "bf16", "bfloat16" -> throw new IllegalArgumentException("bf16 compute is not available: DJL 0.35.1 aborts the JVM "
-                    + "on bfloat16 tensors; bf16 checkpoints are widened to fp32 (or use --dtype fp16 on a GPU)");
-            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (fp32, fp16)");
-        };
-    }
 
     public MarigoldPipeline pipeline() {
         return pipeline;

@@ -91,6 +91,11 @@ public final class TransparencyPipeline {
         return endToEnd;
     }
 
+    /** The empty-prompt conditioning: prompt embeddings (1, L, D) and pooled embeddings (1, P). */
+    public io.prism.engine.diffusers.transformers.EmptyPromptEmbedding.SD3 conditioning() {
+        return new io.prism.engine.diffusers.transformers.EmptyPromptEmbedding.SD3(promptEmbeds, pooledPromptEmbeds);
+    }
+
     public SD3Transformer2DModel transformer() {
         return transformer;
     }

@@ -85,7 +85,7 @@ public final class TransparencyPredictor implements Predictor {
         }
         var engine = Engines.pytorch(threads);
         Device d = Engines.device(device);
-        DataType dt = computeType(dtype, d);
+        DataType dt = Engines.computeType(dtype, d);
         NDManager m = engine.newBaseManager(d);
         boolean grad = Engines.gradMode(false);
         try {
@@ -112,17 +112,6 @@ public final class TransparencyPredictor implements Predictor {
         }
     }
 
-    static DataType computeType(String dtype, Device device) {
-        String s = dtype == null ? "fp32" : dtype.toLowerCase(Locale.ROOT);
-        return switch (s) {
-            case "fp32", "float32" -> DataType.FLOAT32;
-            case "fp16", "float16", "half" -> {
-                if (!device.isGpu()) throw new IllegalArgumentException("fp16 needs a GPU; use --dtype fp32 on CPU");
-                yield DataType.FLOAT16;
-            }
-            default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (fp32, fp16; bf16 checkpoints are widened)");
-        };
-    }
 
     public TransparencyPipeline pipeline() {
         return pipeline;

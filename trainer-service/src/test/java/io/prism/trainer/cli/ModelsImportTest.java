@@ -90,6 +90,33 @@ class ModelsImportTest {
     }
 
     @Test
+    void anSd3TransparencyFolderImportsAsAMaskModelAndRunsWithoutItsTextEncoders() throws Exception {
+        Path sd3 = tinyIid().resolveSibling("../sd3-reference/tiny-transparency").normalize();
+        assumeTrue(Files.isDirectory(sd3), "SD3 reference fixtures not found at " + sd3);
+        PlatformConfig pc = TestInfra.platformConfig(dir.resolve("blobs"));
+        assertThat(importFolder(pc, sd3, "albedo").code()).as("an SD3 transparency model cannot serve albedo").isEqualTo(1);
+        Run r = importFolder(pc, sd3, "mask");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("sd3 transparency model", "prism models promote mask v1");
+        Path stored;
+        try (Database db = Database.start(pc.jdbcUrl(), pc.dbUser(), pc.dbPassword(), 1)) {
+            stored = new ModelRegistry(db, new FileBlobStore(pc.blobRoot())).materialize(versions(pc, "mask").get(0), dir.resolve("cache"));
+        }
+        assertThat(stored.resolve("text_encoder")).doesNotExist();
+        assertThat(stored.resolve("prompt_embeds.safetensors")).isRegularFile();
+        FloatImage frame = ramp(36, 20);
+        float[] fromFolder, fromRegistry;
+        try (Predictor p = Predictors.open(sd3, "mask", "cpu", 1, "fp32")) {
+            fromFolder = flat(p.predict(frame, p.defaultOptions().withSteps(2).withEnsembleSize(2).withProcessingResolution(32)));
+        }
+        try (Predictor p = Predictors.open(stored, "mask", "cpu", 1, "fp32")) {
+            fromRegistry = flat(p.predict(frame, p.defaultOptions().withSteps(2).withEnsembleSize(2).withProcessingResolution(32)));
+        }
+        assertThat(fromRegistry).hasSameSizeAs(fromFolder);
+        for (int i = 0; i < fromFolder.length; i++) assertThat(fromRegistry[i]).isCloseTo(fromFolder[i], org.assertj.core.api.Assertions.within(1e-5f));
+    }
+
+    @Test
     void eachBrokenFolderIsRefusedWithOneLineNamingTheFileAndNothingIsRegistered() throws Exception {
         PlatformConfig pc = TestInfra.platformConfig(dir.resolve("blobs"));
         // what was tried, and the file the refusal must name
