@@ -53,13 +53,8 @@ public record ModelImport(Map<String, Path> files, String description) {
             String description;
             try (MarigoldPredictor p = MarigoldPredictor.open(folder, task, "cpu", 0, "fp32")) {   // builds and checks everything
                 components(folder, List.of("unet", "vae"), files);
-                Path embeds = folder.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
-                if (!Files.isRegularFile(embeds)) {
-                    Files.createDirectories(scratch);
-                    embeds = scratch.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
-                    EmptyPromptEmbedding.save(p.pipeline().emptyTextEmbedding(), embeds);
-                }
-                files.put(MarigoldCheckpoint.PROMPT_EMBEDS_FILE, embeds);
+                files.put(MarigoldCheckpoint.PROMPT_EMBEDS_FILE, conditioning(folder, MarigoldCheckpoint.PROMPT_EMBEDS_FILE, scratch,
+                        f -> EmptyPromptEmbedding.save(p.pipeline().emptyTextEmbedding(), f)));
                 description = "marigold " + checkpoint.kind().name().toLowerCase(java.util.Locale.ROOT) + " model, targets "
                         + checkpoint.targets().stream().map(MarigoldCheckpoint.Target::name).toList() + ", UNet "
                         + p.pipeline().unet().parameterCount() + " + VAE " + p.pipeline().vae().parameterCount() + " parameters";
@@ -80,18 +75,26 @@ public record ModelImport(Map<String, Path> files, String description) {
         if (Files.isRegularFile(scheduler)) files.put("scheduler/scheduler_config.json", scheduler);
         try (TransparencyPredictor p = TransparencyPredictor.open(folder, task, "cpu", 0, "fp32")) {   // builds and checks everything
             components(folder, List.of("transformer", "vae"), files);
-            Path embeds = folder.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE);
-            if (!Files.isRegularFile(embeds)) {
-                Files.createDirectories(scratch);
-                embeds = scratch.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE);
-                EmptyPromptEmbedding.saveSd3(p.pipeline().conditioning(), embeds);
-            }
-            files.put(TransparencyPredictor.PROMPT_EMBEDS_FILE, embeds);
+            files.put(TransparencyPredictor.PROMPT_EMBEDS_FILE, conditioning(folder, TransparencyPredictor.PROMPT_EMBEDS_FILE, scratch,
+                    f -> EmptyPromptEmbedding.saveSd3(p.pipeline().conditioning(), f)));
             String description = "sd3 transparency model (" + (p.pipeline().endToEnd() ? "one-step end-to-end" : "rectified flow")
                     + "), transformer " + p.pipeline().transformer().parameterCount() + " + VAE " + p.pipeline().vae().parameterCount()
                     + " parameters";
             return new ModelImport(files, description);
         }
+    }
+
+    interface Writer {
+        void write(Path file) throws IOException;
+    }
+
+    /** The folder's own precomputed conditioning file, or the one the loaded model computed, written to scratch. */
+    private static Path conditioning(Path folder, String name, Path scratch, Writer computed) throws IOException {
+        Path own = folder.resolve(name);
+        if (Files.isRegularFile(own)) return own;
+        Files.createDirectories(scratch);
+        computed.write(scratch.resolve(name));
+        return scratch.resolve(name);
     }
 
     /** config.json and the weight files actually read, per component folder. */

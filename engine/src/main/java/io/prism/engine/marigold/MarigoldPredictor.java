@@ -115,14 +115,7 @@ public final class MarigoldPredictor implements Predictor {
     @Override
     public synchronized List<Prediction> predict(List<FloatImage> srgbImages, PredictOptions o) {
         if (closed) throw new IllegalStateException("predictor is closed");
-        MarigoldCheckpoint c = pipeline.checkpoint();
-        String reduction = c.kind() == MarigoldCheckpoint.Kind.NORMALS
-                ? (o.reduction() == Reduction.MEAN ? "mean" : "closest")
-                : o.reduction().name().toLowerCase(Locale.ROOT);
-        int f = pipeline.vae().scaleFactor();
-        int res = o.processingResolution() / f * f;    // the pipeline needs a multiple of the VAE factor
-        MarigoldPipeline.Settings s = new MarigoldPipeline.Settings(o.steps(), o.ensembleSize(), res, true, 1, reduction,
-                o.ensembleSize() > 1, o.seed(), null);
+        MarigoldPipeline.Settings s = settings(o, 1, null);
         Prediction[] out = new Prediction[srgbImages.size()];
         Map<String, List<Integer>> bySize = new LinkedHashMap<>();
         for (int i = 0; i < srgbImages.size(); i++) {
@@ -147,17 +140,20 @@ public final class MarigoldPredictor implements Predictor {
     public synchronized Reproducible predictReproducibly(FloatImage srgbImage, PredictOptions o, float[] initialLatents,
                                                          java.util.function.BiConsumer<String, NDArray> probe) {
         if (closed) throw new IllegalStateException("predictor is closed");
-        MarigoldCheckpoint c = pipeline.checkpoint();
-        String reduction = c.kind() == MarigoldCheckpoint.Kind.NORMALS
+        long start = System.nanoTime();
+        MarigoldPipeline.Settings s = settings(o, o.batchSize() > 0 ? o.batchSize() : Math.min(o.ensembleSize(), batchSize), initialLatents);
+        MarigoldPipeline.Output r = pipeline.run(List.of(rgb(srgbImage, 0)), s, probe);
+        return new Reproducible(toPrediction(r, 0, o, (System.nanoTime() - start) / 1e6, s.batchSize()), r);
+    }
+
+    /** Prism's options in the pipeline's terms: normals reduce by closest/mean, the resolution a multiple of the VAE factor. */
+    private MarigoldPipeline.Settings settings(PredictOptions o, int batch, float[] initialLatents) {
+        String reduction = pipeline.checkpoint().kind() == MarigoldCheckpoint.Kind.NORMALS
                 ? (o.reduction() == Reduction.MEAN ? "mean" : "closest")
                 : o.reduction().name().toLowerCase(Locale.ROOT);
         int f = pipeline.vae().scaleFactor();
-        long start = System.nanoTime();
-        MarigoldPipeline.Settings s = new MarigoldPipeline.Settings(o.steps(), o.ensembleSize(), o.processingResolution() / f * f, true,
-                o.batchSize() > 0 ? o.batchSize() : Math.min(o.ensembleSize(), batchSize), reduction, o.ensembleSize() > 1, o.seed(),
-                initialLatents);
-        MarigoldPipeline.Output r = pipeline.run(List.of(rgb(srgbImage, 0)), s, probe);
-        return new Reproducible(toPrediction(r, 0, o, (System.nanoTime() - start) / 1e6, s.batchSize()), r);
+        return new MarigoldPipeline.Settings(o.steps(), o.ensembleSize(), o.processingResolution() / f * f, true, batch, reduction,
+                o.ensembleSize() > 1, o.seed(), initialLatents);
     }
 
     /** A prediction together with the pipeline's raw output (final latents, per-target images). */
