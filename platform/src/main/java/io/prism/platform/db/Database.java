@@ -30,10 +30,24 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database start(PlatformConfig config) {
-        return start(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
+        return start(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize(), config.dbAllowAsyncCommit());
     }
 
+    /** Connects to a server that keeps acknowledged commits (see {@link DurabilityCheck}), or refuses. */
     public static Database start(String jdbcUrl, String user, String password, int poolSize) {
+        return start(jdbcUrl, user, password, poolSize, false);
+    }
+
+    /**
+     * Checks the server's durability settings first ({@link DurabilityCheck}; {@code allowAsyncCommit} for
+     * benchmarks only), then migrates and opens the pool.
+     */
+    public static Database start(String jdbcUrl, String user, String password, int poolSize, boolean allowAsyncCommit) {
+        DurabilityCheck.Settings durability = DurabilityCheck.verify(jdbcUrl, user, password, allowAsyncCommit);
+        if (!durability.durable()) {
+            LOG.warn("event=database-not-durable url={} synchronous_commit={} fsync={} reason=\"{}=true: acknowledged commits may be lost on a crash\"",
+                    jdbcUrl, durability.synchronousCommit(), durability.fsync(), DurabilityCheck.ALLOW_ASYNC_COMMIT);
+        }
         migrate(jdbcUrl, user, password);
         Map<String, Object> props = new HashMap<>();
         props.put("datasources.default.url", jdbcUrl);
