@@ -420,7 +420,7 @@ class ResultsApiTest {
                 for (var rec : consumer.poll(java.time.Duration.ofMillis(500))) {
                     if (EventCodec.decode(rec.value()) instanceof FrameSubmitted fs && fs.jobId().equals("job-008")
                             && fs.requestedModels().equals(Map.of("albedo", 1))) {
-                        assertThat(rec.key()).isEqualTo("job-008");
+                        assertThat(rec.key()).as("keyed by frame").isEqualTo("job-008/" + fs.layer() + "/" + fs.frameNumber());
                         published.add(fs);
                     }
                 }
