@@ -49,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * What a host crash does to the infrastructure, with everything in its own process as in production: {@code prism
  * infra} (Kafka + PostgreSQL) in one JVM, {@code prism serve ingest-service gpu-worker} in another, a farm uploading
  * frames continuously from this one. Mid-run the infra JVM and every PostgreSQL process are killed with SIGKILL and
- * {@code prism infra} is started again on the same folder. Every frame that was acknowledged (HTTP 202) — before,
- * during or after the crash — ends processed exactly once: one row, one result, one distinct {@code FrameProcessed}
+ * {@code prism infra} is started again on the same folder; then the services process (ingest mid-upload, the worker
+ * mid-batch) is killed the same way and started again. Every frame that was acknowledged (HTTP 202) — before,
+ * between or after the crashes — ends processed exactly once: one row, one result, one distinct {@code FrameProcessed}
  * (a republished outbox row repeats its message id), and no dead letter.
  */
 class CrashTest {
@@ -85,7 +86,7 @@ class CrashTest {
         env.put("PRISM_WORKER_THREADS", "1");
         env.put("PRISM_WORKER_RETRY_BACKOFF_MAX", "1s");
         env.put("PRISM_MODELS_DIR", models.toString());
-        start(List.of("serve", "ingest-service", "gpu-worker"), env, "services");
+        Process services = start(List.of("serve", "ingest-service", "gpu-worker"), env, "services-1");
         awaitHttp200("http://127.0.0.1:" + ingestPort + "/health/ready", Duration.ofMinutes(3));
 
         Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
@@ -110,6 +111,12 @@ class CrashTest {
             Thread.sleep(2000); // frames arrive while nothing runs: refused (503), never acknowledged
             startInfra(infraDir, kafkaPort, pgPort, "infra-2");
             awaitCount(acknowledged, beforeRestart + 15, Duration.ofMinutes(3));
+            // The same for the services: ingest mid-upload and the worker mid-batch, with SIGKILL, then started again.
+            services.destroyForcibly();
+            services.waitFor();
+            int beforeServicesRestart = acknowledged.size();
+            start(List.of("serve", "ingest-service", "gpu-worker"), env, "services-2");
+            awaitCount(acknowledged, beforeServicesRestart + 15, Duration.ofMinutes(3));
         } finally {
             publishing.set(false);
             farm.join();
