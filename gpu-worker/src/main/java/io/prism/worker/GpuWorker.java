@@ -49,6 +49,7 @@ public final class GpuWorker implements AutoCloseable {
     private final ModelManager models;
     private final WorkerMetrics metrics;
     private final Health health;
+    private Health.Broker readinessBroker;
     private final BatchQueue queue;
     private final Deque<String> deployments = new ArrayDeque<>();
     private final DeadLetters deadLetters;
@@ -81,12 +82,15 @@ public final class GpuWorker implements AutoCloseable {
                 () -> self[0] == null || self[0].consumer == null ? 0 : self[0].consumer.inFlight(), queue::size);
         ModelRegistry registry = new ModelRegistry(db, blobs);
         ModelManager models = new ModelManager(registry, backend, cfg.modelCache(), cfg.taskOptions(), cfg.rules().allTasks(), metrics);
-        Health health = new Health().check("models", models::ready);
+        Health.Broker broker = Health.broker(platform.kafkaBootstrap());
+        Health health = new Health().check("models", models::ready).check("database", Health.database(db.pooledDataSource()))
+                .check("broker", broker).check("blob-store", Health.blobStore(blobs));
         DeadLetters deadLetters = new DeadLetters(db, platform.kafkaBootstrap(), cfg, metrics);
         GpuWorker w = new GpuWorker(vertx, cfg, models, metrics, health, queue, deadLetters);
         self[0] = w;
+        w.readinessBroker = broker;
         try {
-            w.http = new HttpVerticle(cfg.port(), health, meters);
+            w.http = new HttpVerticle(cfg.host(), cfg.port(), health, meters);
             w.deploy(w.http); // live (and not ready) while models load
             ModelWatcherVerticle watcher = new ModelWatcherVerticle(platform.kafkaBootstrap(), cfg.modelsTopic(), cfg.instance(), models);
             watcher.snapshotEnd(); // before reading the registry: see ModelWatcherVerticle
@@ -203,6 +207,7 @@ public final class GpuWorker implements AutoCloseable {
         }
         if (prepare != null) prepare.close();
         deadLetters.close();
+        if (readinessBroker != null) readinessBroker.close();
         models.close();
         LOG.info("event=worker-stopped instance={}", cfg.instance());
     }

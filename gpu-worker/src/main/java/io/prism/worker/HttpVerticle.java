@@ -9,12 +9,14 @@ import io.vertx.ext.web.Router;
 
 /** One job: serve /health/live, /health/ready (ready only when every task has a model loaded) and /metrics. */
 public final class HttpVerticle extends AbstractVerticle {
+    private final String host;
     private final int port;
     private final Health health;
     private final PrometheusMeterRegistry meters;
     private HttpServer server;
 
-    public HttpVerticle(int port, Health health, PrometheusMeterRegistry meters) {
+    public HttpVerticle(String host, int port, Health health, PrometheusMeterRegistry meters) {
+        this.host = host;
         this.port = port;
         this.health = health;
         this.meters = meters;
@@ -24,7 +26,7 @@ public final class HttpVerticle extends AbstractVerticle {
     public void start(Promise<Void> started) {
         Router router = Router.router(vertx);
         health.mount(router, meters);
-        vertx.createHttpServer().requestHandler(router).listen(port)
+        vertx.createHttpServer().requestHandler(router).listen(port, host)
                 .onSuccess(s -> {
                     server = s;
                     started.complete();

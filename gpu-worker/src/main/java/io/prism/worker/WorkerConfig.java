@@ -14,6 +14,7 @@ import java.util.Map;
  *
  * <table>
  * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>PRISM_WORKER_HOST</td><td>0.0.0.0</td><td>address the health/metrics port binds (127.0.0.1: this host only)</td></tr>
  * <tr><td>PRISM_WORKER_PORT</td><td>8084</td><td>HTTP port of /health/live, /health/ready, /metrics (0 = any free port)</td></tr>
  * <tr><td>PRISM_WORKER_TASKS</td><td>albedo,mask</td><td>tasks every frame gets unless a rule says otherwise</td></tr>
  * <tr><td>PRISM_WORKER_TASK_RULES</td><td>(none)</td><td>per show/layer overrides, see {@link TaskRules}</td></tr>
@@ -46,7 +47,7 @@ import java.util.Map;
  * <tr><td>PRISM_WORKER_FRAMES_TOPIC, _DLQ_TOPIC, _MODELS_TOPIC</td><td>catalogue names</td><td>topic overrides (tests, blue/green)</td></tr>
  * </table>
  */
-public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules, Map<String, TaskOptions> taskOptions,
+public record WorkerConfig(String host, int port, List<String> defaultTasks, TaskRules rules, Map<String, TaskOptions> taskOptions,
                            Path modelsDir, String device, int threads, int maxBatch, Duration maxBatchDelay,
                            int maxInFlight, int prepareThreads, int encodeThreads, int writeThreads, int sideNice, int maxAttempts, Duration retryBackoff,
                            Duration retryBackoffMax, long maxPixels, String group, String instance,
@@ -73,6 +74,7 @@ public record WorkerConfig(int port, List<String> defaultTasks, TaskRules rules,
         for (String t : rules.allTasks()) options.put(t, TaskOptions.from(env, t));
         Path dataDir = env.path("PRISM_DATA_DIR", Path.of(".prism"));
         return new WorkerConfig(
+                env.str("PRISM_WORKER_HOST", "0.0.0.0"),
                 env.integer("PRISM_WORKER_PORT", 8084),
                 tasks, rules, Map.copyOf(options),
                 env.path("PRISM_MODELS_DIR", Path.of("models")),

@@ -68,25 +68,29 @@ class FaultToleranceTest {
 
     @Test
     void aBrokerRestartWhileProcessingLosesNothing() throws Exception {
-        kit.startWorker(Map.of());
+        GpuWorker worker = kit.startWorker(Map.of());
         List<FrameSubmitted> frames = kit.goodFrames(FRAMES, 4, "broker");
         for (FrameSubmitted f : frames) kit.publish(f);
         await("processing under way", Duration.ofSeconds(90), quietly(() -> kit.count("SELECT count(*) FROM results") >= 10));
         infra.kafka().stop();
+        assertThat(worker.health().ready()).as("not ready while the broker is down").isFalse();
         Thread.sleep(3000); // the worker keeps writing what it has; commits and announcements fail and are retried
         infra.kafka().start();
+        await("ready again", Duration.ofSeconds(60), () -> worker.health().ready());
         assertEveryFrameProcessedOnce(frames);
     }
 
     @Test
     void aDatabaseRestartWhileProcessingLosesNothing() throws Exception {
-        kit.startWorker(Map.of());
+        GpuWorker worker = kit.startWorker(Map.of());
         List<FrameSubmitted> frames = kit.goodFrames(FRAMES, 4, "db");
         for (FrameSubmitted f : frames) kit.publish(f);
         await("processing under way", Duration.ofSeconds(90), quietly(() -> kit.count("SELECT count(*) FROM results") >= 10));
         infra.postgres().stop();
+        assertThat(worker.health().ready()).as("not ready while its database is down").isFalse();
         Thread.sleep(3000); // writes fail and are retried with backoff; offsets are not committed meanwhile
         infra.postgres().start();
+        await("ready again", Duration.ofSeconds(60), () -> worker.health().ready());
         assertEveryFrameProcessedOnce(frames);
     }
 

@@ -16,7 +16,6 @@ import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +59,7 @@ public final class IngestService implements PrismService {
                     + "is accepted with every scope. Set PRISM_TOKENS in production.\"");
         }
         IngestMetrics metrics = new IngestMetrics(ctx.meters());
-        AtomicBoolean dbUp = new AtomicBoolean(false);
-        Health health = new Health().check("database", dbUp::get);
+        Health health = ctx.health();
         return vertx.executeBlocking(() -> {
             Files.createDirectories(config.tmpDir());
             TopicAdmin.ensureTopics(ctx.config().kafkaBootstrap());
@@ -70,7 +68,7 @@ public final class IngestService implements PrismService {
                     config.maxChannels(), config.validateConcurrency());
             Submissions submissions = new Submissions(ctx.database(), ctx.blobs(), inspector, metrics,
                     config.albedoLayers(), config.maskLayers());
-            checkOutbox(ctx, metrics, dbUp);
+            checkOutbox(ctx, metrics);
             return new Object[] {roots, submissions};
         }).compose(parts -> {
             RenderRoots roots = (RenderRoots) parts[0];
@@ -89,7 +87,7 @@ public final class IngestService implements PrismService {
             return f;
         }).onSuccess(x -> {
             monitorTimer = vertx.setPeriodic(2000, t -> vertx.executeBlocking(() -> {
-                checkOutbox(ctx, metrics, dbUp);
+                checkOutbox(ctx, metrics);
                 return null;
             }, true));
             LOG.info("event=service-ready service={} port={} roots={} watch={} relay={}", NAME, http.port(),
@@ -97,13 +95,11 @@ public final class IngestService implements PrismService {
         }).mapEmpty();
     }
 
-    private static void checkOutbox(ServiceContext ctx, IngestMetrics metrics, AtomicBoolean dbUp) {
+    private static void checkOutbox(ServiceContext ctx, IngestMetrics metrics) {
         try {
             OutboxRepository outbox = ctx.database().repository(OutboxRepository.class);
             metrics.outbox(outbox.countPending(), outbox.oldestPendingAgeMs());
-            dbUp.set(true);
         } catch (RuntimeException e) {
-            dbUp.set(false);
             LOG.warn("event=ingest-db-check-failed reason={}", e.toString());
         }
     }

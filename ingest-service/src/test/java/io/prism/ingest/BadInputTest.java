@@ -116,6 +116,30 @@ class BadInputTest {
     }
 
     @Test
+    void idsOutsideTheSafeAlphabetAreRefusedWithAOneLineReason() throws Exception {
+        byte[] exr = TestExrs.encode(TestExrs.beauty(5));
+        Map<String, String> badIds = Map.of("dot-dot-slash", "../etc", "slash", "a/b", "space", "job 1",
+                "single quote", "job'1", "double quote", "job\"1", "control character", "job\u00011", "newline", "job\n1",
+                "only dots", "..", "too long", "j".repeat(129));
+        for (String field : List.of("job", "show", "shot", "layer")) {
+            for (var bad : badIds.entrySet()) {
+                Map<String, String> fields = new java.util.HashMap<>(Map.of("job", job(), "show", "show1", "shot", "sh010",
+                        "layer", "beauty", "frame", "1"));
+                fields.put(field, bad.getValue());
+                JsonObject o = refused(h.upload("/v1/frames", fields, Map.of("file", Map.entry("x.0001.exr", exr)),
+                        IngestHarness.SUBMIT_TOKEN), 400, "bad_id");
+                assertThat(o.getString("reason")).as(field + " with " + bad.getKey()).startsWith(field + " ")
+                        .contains("not a valid id").doesNotContain("\n").doesNotContain("\u0001");
+            }
+        }
+        // the same rule for path registration (JSON)
+        JsonObject body = new JsonObject().put("job", "../../x").put("show", "show").put("shot", "sh010").put("frame", 1)
+                .put("path", h.renders.resolve("show/sh010/beauty/x.0001.exr").toString());
+        refused(h.postJson("/v1/frames/register", body, IngestHarness.SUBMIT_TOKEN), 400, "bad_id");
+        assertThat(h.count("SELECT count(*) FROM frames WHERE job_id LIKE '%/%' OR show LIKE '% %'")).isZero();
+    }
+
+    @Test
     void pathsOutsideTheRootsDotDotAndSymlinkEscapesAreRefused() throws Exception {
         Path outside = TestExrs.write(h.dir.resolve("outside/secret.0001.exr"), TestExrs.beauty(4));
         Files.createDirectories(h.renders.resolve("show/sh010/beauty"));

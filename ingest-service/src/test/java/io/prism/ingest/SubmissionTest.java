@@ -102,6 +102,30 @@ class SubmissionTest {
     }
 
     @Test
+    void reRenderBackToEarlierContentIsANewVersionAndTheNewestWins() throws Exception {
+        String job = job();
+        byte[] a = TestExrs.encode(TestExrs.beauty(20));
+        byte[] b = TestExrs.encode(TestExrs.beauty(21));
+        HttpResponse<String> v1 = h.uploadFrame(job, 3, "a.0003.exr", a, IngestHarness.SUBMIT_TOKEN);
+        HttpResponse<String> v2 = h.uploadFrame(job, 3, "a.0003.exr", b, IngestHarness.SUBMIT_TOKEN);
+        HttpResponse<String> v3 = h.uploadFrame(job, 3, "a.0003.exr", a, IngestHarness.SUBMIT_TOKEN);
+        assertThat(v3.statusCode()).as(IngestHarness.body(v3)).isEqualTo(202);
+        assertThat(IngestHarness.json(v3).getBoolean("duplicate")).as("A again after B is not 'already submitted'").isFalse();
+        assertThat(IngestHarness.json(v3).getInteger("frameVersion")).isEqualTo(3);
+        assertThat(IngestHarness.json(v3).getString("frameId"))
+                .isNotEqualTo(IngestHarness.json(v1).getString("frameId")).isNotEqualTo(IngestHarness.json(v2).getString("frameId"));
+        assertThat(h.count("SELECT count(*) FROM frames WHERE job_id = ? AND status = 'superseded'", job)).isEqualTo(2);
+        assertThat(h.count("SELECT count(*) FROM frames WHERE job_id = ? AND frame_version = 3 AND status = 'submitted' AND size_bytes = "
+                + a.length, job)).as("the newest version holds content A").isEqualTo(1);
+        // A once more while it is the newest version: the farm retrying, nothing new.
+        HttpResponse<String> retry = h.uploadFrame(job, 3, "a.0003.exr", a, IngestHarness.SUBMIT_TOKEN);
+        assertThat(IngestHarness.json(retry).getBoolean("duplicate")).isTrue();
+        assertThat(IngestHarness.json(retry).getString("frameId")).isEqualTo(IngestHarness.json(v3).getString("frameId"));
+        List<FrameSubmitted> events = h.events(Topics.FRAMES.name(), FrameSubmitted.class, e -> e.jobId().equals(job), 3, Duration.ofSeconds(30));
+        assertThat(events).extracting(FrameSubmitted::frameVersion).containsExactlyInAnyOrder(1, 2, 3);
+    }
+
+    @Test
     void concurrentSubmissionsOfTheSameFrameMeetAtTheUniqueConstraints() throws Exception {
         String job = job();
         byte[] same = TestExrs.encode(TestExrs.beauty(40));

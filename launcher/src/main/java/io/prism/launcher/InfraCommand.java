@@ -1,5 +1,6 @@
 package io.prism.launcher;
 
+import io.prism.platform.auth.ApiTokens;
 import io.prism.platform.config.Env;
 import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.db.Database;
@@ -42,9 +43,10 @@ final class InfraCommand implements Callable<Integer> {
                   export PRISM_JDBC_URL=%s
                   export PRISM_DB_USER=%s
                   export PRISM_DB_PASSWORD=%s
+                  export PRISM_TOKENS=%s   # development only: prism serve refuses to start without PRISM_TOKENS
                   psql: psql -h 127.0.0.1 -p %d -U %s %s
                 """, ms, data.toAbsolutePath(), infra.kafkaBootstrapServers(), infra.jdbcUrl(), infra.dbUser(),
-                infra.dbPassword(), infra.postgres().port(), infra.dbUser(), "prism");
+                infra.dbPassword(), ApiTokens.DEV_TOKENS, infra.postgres().port(), infra.dbUser(), "prism");
         if (once) {
             infra.close();
             return 0;

@@ -61,7 +61,7 @@ public final class ResultsApiService implements PrismService {
         ResultsQueries queries = new ResultsQueries(plainDataSource(ctx.database()));
         Reprocessor reprocessor = new Reprocessor(ctx.database(), queries, config.reprocessMaxFrames());
         PngPreviews previews = new PngPreviews(ctx.blobs(), config.previewMaxPixels(), config.previewCacheEntries());
-        Health health = new Health().check("database", queries::ping);
+        Health health = ctx.health();
         OpenApiDocument openApi = OpenApiDocument.load();
         Future<String> http = ctx.vertx().deployVerticle(
                 () -> new ResultsApiVerticle(config, queries, reprocessor, ctx.blobs(), previews, health, ctx.meters(), openApi,

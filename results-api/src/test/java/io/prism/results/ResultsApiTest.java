@@ -420,7 +420,7 @@ class ResultsApiTest {
                 for (var rec : consumer.poll(java.time.Duration.ofMillis(500))) {
                     if (EventCodec.decode(rec.value()) instanceof FrameSubmitted fs && fs.jobId().equals("job-008")
                             && fs.requestedModels().equals(Map.of("albedo", 1))) {
-                        assertThat(rec.key()).isEqualTo("job-008");
+                        assertThat(rec.key()).as("keyed by frame").isEqualTo("job-008/" + fs.layer() + "/" + fs.frameNumber());
                         published.add(fs);
                     }
                 }
@@ -481,6 +481,19 @@ class ResultsApiTest {
         problem(api.get("/api/v1/jobs/job-001/frames?fromFrame=20&toFrame=10", RunningApi.READER), 422);
         problem(api.get("/api/v1/jobs?createdFrom=yesterday", RunningApi.READER), 400);
         problem(api.get("/api/v1/results/" + java.util.UUID.randomUUID() + "/image?format=tiff", RunningApi.READER), 400);
+        // ids outside the safe alphabet (letters, digits, '.', '_', '-') are refused with a one-line 400, never looked up
+        Map<String, String> badIds = Map.of("dot-dot-slash", "..%2Fjob-001", "slash", "job%2F001", "space", "job%20001",
+                "single quote", "job%27001", "double quote", "job%22001", "control character", "job%01001");
+        for (var bad : badIds.entrySet()) {
+            for (String url : List.of("/api/v1/jobs/" + bad.getValue(), "/api/v1/jobs/" + bad.getValue() + "/frames")) {
+                JsonObject p = problem(api.get(url, RunningApi.READER), 400);
+                assertThat(p.getString("parameter")).as(bad.getKey()).isEqualTo("jobId");
+                assertThat(p.getString("detail")).as(bad.getKey()).contains("not a valid id").doesNotContain("\n").doesNotContain("\u0001");
+            }
+        }
+        assertThat(problem(api.get("/api/v1/jobs?show=show%2F..%2Fx", RunningApi.READER), 400).getString("parameter")).isEqualTo("show");
+        assertThat(problem(api.get("/api/v1/jobs?shot=sh%20010", RunningApi.READER), 400).getString("parameter")).isEqualTo("shot");
+        assertThat(problem(api.get("/api/v1/jobs/job-001/frames?layer=a%27b", RunningApi.READER), 400).getString("parameter")).isEqualTo("layer");
     }
 
     @Test

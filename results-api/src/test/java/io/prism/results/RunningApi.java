@@ -1,5 +1,6 @@
 package io.prism.results;
 
+import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.service.ServiceContext;
 import io.prism.platform.testing.TestInfra;
 import io.prism.platform.auth.ApiTokens;
@@ -9,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -31,9 +31,13 @@ final class RunningApi implements AutoCloseable {
 
     /** With {@code outboxRelay}, reprocess requests are published to the shared test broker. */
     RunningApi(boolean publicRead, boolean outboxRelay) throws Exception {
-        Path blobs = Files.createTempDirectory("results-api-blobs-");
+        this(TestInfra.platformConfig(Files.createTempDirectory("results-api-blobs-")), publicRead, outboxRelay);
+    }
+
+    /** Against the given infrastructure (a database server of the test's own, to stop and start). */
+    RunningApi(PlatformConfig platform, boolean publicRead, boolean outboxRelay) throws Exception {
         vertx = Vertx.vertx();
-        context = ServiceContext.open(vertx, TestInfra.platformConfig(blobs));
+        context = ServiceContext.open(vertx, platform);
         service = new ResultsApiService(new ResultsApiConfig("127.0.0.1", 0, 1, ApiTokens.parse(TOKENS), publicRead,
                 100, 1000, 10_000, 16L * 1024 * 1024, 64, outboxRelay));
         service.deploy(context).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -15,6 +15,7 @@ import java.util.Map;
  * <table>
  * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
  * <tr><td>PRISM_TRAINER_TASKS</td><td>albedo,mask</td><td>tasks this trainer fine-tunes</td></tr>
+ * <tr><td>PRISM_TRAINER_HOST</td><td>0.0.0.0</td><td>address the admin HTTP port binds (127.0.0.1: this host only)</td></tr>
  * <tr><td>PRISM_TRAINER_PORT</td><td>8083</td><td>admin HTTP port (health, metrics, model admin)</td></tr>
  * <tr><td>PRISM_TOKENS</td><td>dev:prism-dev-token:submit+read+admin</td><td>API tokens name:secret:scopes
  *     (shared format); the admin endpoints need a token with the {@code admin} scope</td></tr>
@@ -58,7 +59,7 @@ import java.util.Map;
  * <tr><td>PRISM_TRAINER_INSTANCE</td><td>host-pid-random</td><td>this instance's name in leases and runs</td></tr>
  * </table>
  */
-public record TrainerConfig(List<String> tasks, int httpPort, String tokens, Path workDir, Path modelsDir,
+public record TrainerConfig(List<String> tasks, String httpHost, int httpPort, String tokens, Path workDir, Path modelsDir,
                             Map<String, TaskPolicy> policies, int minHoldout, int maxTrainPairs, Duration policyInterval,
                             double holdoutFraction, Training training, Evaluation evaluation,
                             Map<String, GateSettings> gates, Guard guard, Duration leaseTtl, Duration heartbeat,
@@ -171,6 +172,7 @@ public record TrainerConfig(List<String> tasks, int httpPort, String tokens, Pat
             throw new IllegalStateException("PRISM_TRAINER_HEARTBEAT (" + heartbeat + ") must be shorter than PRISM_TRAINER_LEASE_TTL (" + ttl + ")");
         }
         return new TrainerConfig(tasks,
+                env.str("PRISM_TRAINER_HOST", "0.0.0.0"),
                 env.integer("PRISM_TRAINER_PORT", 8083),
                 env.str("PRISM_TOKENS", DEV_TOKENS),
                 env.path("PRISM_TRAINER_DIR", dataDir.resolve("trainer")),

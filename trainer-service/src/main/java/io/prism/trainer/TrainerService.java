@@ -72,8 +72,8 @@ public final class TrainerService implements PrismService {
                     new EngineModelEvaluator("cpu"), guards, replay, metrics);
             PairConsumerVerticle consumer = new PairConsumerVerticle(new PairIntake(store, ctx.blobs()), ctx.config().kafkaBootstrap(),
                     config.consumerGroup(), metrics);
-            Health health = new Health().check("database", store::ping).check("pairs-consumer", consumer::polling);
-            http = new AdminHttpVerticle(config.httpPort(), ApiTokens.parse(config.tokens()), registry, store,
+            Health health = ctx.health().check("pairs-consumer", consumer::polling);
+            http = new AdminHttpVerticle(config.httpHost(), config.httpPort(), ApiTokens.parse(config.tokens()), registry, store,
                     config.holdoutFraction(), health, ctx.meters());
             if (TrainerConfig.DEV_TOKENS.equals(config.tokens())) {
                 LOG.warn("event=trainer-dev-token reason=\"PRISM_TOKENS is the development default; set real tokens in production\"");

@@ -397,14 +397,6 @@ public final class TrainerStore {
         });
     }
 
-    public boolean ping() {
-        return tx(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT 1"); ResultSet r = s.executeQuery()) {
-                return r.next();
-            }
-        });
-    }
-
     // ---------------------------------------------------------------------------------------------- mapping
 
     private static long single(PreparedStatement s) throws SQLException {

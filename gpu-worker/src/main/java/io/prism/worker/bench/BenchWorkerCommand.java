@@ -83,6 +83,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "alternating rounds; medians are reported (default: ${DEFAULT-VALUE})") int rounds;
     @Option(names = "--warmup", defaultValue = "1024", description = "frames through both paths before measuring, so that the JIT has compiled the hot code (default: ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--dir", description = "working folder (default: a temporary one, deleted afterwards)") Path dir;
+    @Option(names = "--workers", defaultValue = "1", description = "workers in one consumer group, each with its own inference thread; prints frames per worker (default: ${DEFAULT-VALUE})") int workerCount;
 
     /** Runs without the launcher: {@code java -cp ... io.prism.worker.bench.BenchWorkerCommand --help}. */
     public static void main(String[] args) {
@@ -112,8 +113,8 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 : ModelCheckpoint.load(checkpoint).spec().task();
         Path models = work.resolve("models");
         copyTree(checkpoint, models.resolve(task + "-v1"));
-        System.out.printf("bench worker: %d frames of %dx%d, task %s, batch %d, steps %d, ensemble %d, device %s, %d cores, %d PyTorch threads%n",
-                frames, size, size, task, batch, steps, ensemble, device, Runtime.getRuntime().availableProcessors(), torchThreads);
+        System.out.printf("bench worker: %d frames of %dx%d, task %s, batch %d, steps %d, ensemble %d, device %s, %d cores, %d PyTorch threads, %d worker(s)%n",
+                frames, size, size, task, batch, steps, ensemble, device, Runtime.getRuntime().availableProcessors(), torchThreads, workerCount);
 
         try (EmbeddedInfrastructure infra = new EmbeddedInfrastructure(work.resolve("infra")).start()) {
             TopicAdmin.ensureTopics(infra.kafkaBootstrapServers());
@@ -147,7 +148,12 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 double busyShare = 0;
                 List<double[]> perRound = new ArrayList<>(); // {engine s, worker s, inference busy s}
                 Vertx vertx = Vertx.vertx();
-                GpuWorker worker = GpuWorker.start(vertx, platform, cfg, db, blobs, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), backend);
+                List<GpuWorker> workers = new ArrayList<>();
+                for (int i = 0; i < workerCount; i++) {
+                    WorkerConfig wc = WorkerConfig.from(env.with("PRISM_WORKER_INSTANCE", "bench-w" + (i + 1)));
+                    workers.add(GpuWorker.start(vertx, platform, wc, db, blobs, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                            i == 0 ? backend : new EngineBackend(device, cfg.threads())));
+                }
                 try (LoadedModel alone = backend.load(task, 1, checkpoint);
                      var producer = new KafkaProducer<String, byte[]>(KafkaSettings.toProperties(KafkaSettings.producer(infra.kafkaBootstrapServers(), "bench")));
                      ResultsReader results = new ResultsReader(infra.kafkaBootstrapServers())) {
@@ -171,21 +177,24 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                         List<FrameSubmitted> burst = round == 0 ? timed : resubmit(db, blobs, timed, round);
                         t0 = System.nanoTime();
                         publish(producer, burst);
-                        var inf = worker.metrics().registry().find("prism_worker_inference_seconds").timer();
-                        double busy0 = inf == null ? 0 : inf.totalTime(TimeUnit.SECONDS);
-                        long batches0 = inf == null ? 0 : inf.count();
+                        double busy0 = inferenceSeconds(workers);
+                        long batches0 = batches(workers);
+                        double[] frames0 = framesPerWorker(workers);
                         results.await(burst, Duration.ofMinutes(30));
                         double wall = (System.nanoTime() - t0) / 1e9;
-                        inf = worker.metrics().registry().find("prism_worker_inference_seconds").timer();
-                        double busy = inf.totalTime(TimeUnit.SECONDS) - busy0;
+                        // with several workers, busy is the mean inference time per worker (they run side by side)
+                        double busy = (inferenceSeconds(workers) - busy0) / workerCount;
                         perRound.add(new double[] {roundEngine[0], wall, busy});
-                        var write = worker.metrics().registry().find("prism_worker_write_seconds").timer();
-                        System.out.printf("  round %d: engine alone %.2f s; worker %.2f s, of which inference %.2f s in %d batches (mean write %.1f ms/frame)%n",
-                                round + 1, roundEngine[0], wall, busy, inf.count() - batches0,
-                                write.mean(TimeUnit.MILLISECONDS));
+                        double[] frames1 = framesPerWorker(workers);
+                        StringBuilder per = new StringBuilder();
+                        for (int i = 0; i < workerCount && workerCount > 1; i++) {
+                            per.append(i == 0 ? "; frames per worker: " : " + ").append(Math.round(frames1[i] - frames0[i]));
+                        }
+                        System.out.printf("  round %d: engine alone %.2f s; worker %.2f s, of which inference %.2f s in %d batches (mean write %.1f ms/frame)%s%n",
+                                round + 1, roundEngine[0], wall, busy, batches(workers) - batches0, meanWriteMs(workers), per);
                     }
                 } finally {
-                    worker.close();
+                    workers.forEach(GpuWorker::close);
                     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
                 }
                 // Medians over the alternating rounds: the machine's load changes between rounds, each round measures both.
@@ -222,6 +231,43 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                     "{}", Instant.now(), Instant.now()));
             out.add(FrameSubmitted.of(id, job, "bench", "sh010", "beauty", i, 1, ref, null, Map.of()));
         }
+        return out;
+    }
+
+    private static double inferenceSeconds(List<GpuWorker> workers) {
+        double s = 0;
+        for (GpuWorker w : workers) {
+            var t = w.metrics().registry().find("prism_worker_inference_seconds").timer();
+            if (t != null) s += t.totalTime(TimeUnit.SECONDS);
+        }
+        return s;
+    }
+
+    private static double meanWriteMs(List<GpuWorker> workers) {
+        double ms = 0;
+        long n = 0;
+        for (GpuWorker w : workers) {
+            var t = w.metrics().registry().find("prism_worker_write_seconds").timer();
+            if (t != null) {
+                ms += t.totalTime(TimeUnit.MILLISECONDS);
+                n += t.count();
+            }
+        }
+        return n == 0 ? 0 : ms / n;
+    }
+
+    private static long batches(List<GpuWorker> workers) {
+        long n = 0;
+        for (GpuWorker w : workers) {
+            var t = w.metrics().registry().find("prism_worker_inference_seconds").timer();
+            if (t != null) n += t.count();
+        }
+        return n;
+    }
+
+    private static double[] framesPerWorker(List<GpuWorker> workers) {
+        double[] out = new double[workers.size()];
+        for (int i = 0; i < out.length; i++) out[i] = workers.get(i).metrics().registry().get("prism_worker_frames_total").counter().count();
         return out;
     }
 
@@ -264,9 +310,9 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     }
 
     private static void publish(KafkaProducer<String, byte[]> producer, List<FrameSubmitted> frames) throws Exception {
-        // spread over partitions as a farm's many jobs would
+        // keyed as ingest keys them (by frame): one job spreads over every partition and worker
         for (FrameSubmitted f : frames) {
-            producer.send(new ProducerRecord<>(Topics.FRAMES.name(), f.jobId() + "-" + (f.frameNumber() % 12), EventCodec.encode(f)));
+            producer.send(new ProducerRecord<>(Topics.FRAMES.name(), f.key(), EventCodec.encode(f)));
         }
         producer.flush();
     }

@@ -36,13 +36,17 @@ import org.slf4j.LoggerFactory;
  * Makes a finished frame durable in two halves: {@link #encode} (CPU: result EXR, sRGB PNG preview, uncertainty
  * EXR) and {@link #store} (waiting: the bytes into the blob store — content-addressed, so rewriting is harmless —
  * then in one PostgreSQL transaction the result rows (idempotent on frame + task + model version), the frame's
- * status and one {@link FrameProcessed} per newly inserted row in the outbox). A redelivered frame therefore inserts nothing and announces nothing twice. Storage and database outages
+ * status — never over {@code superseded}: a late result for an old version is kept, flagged in its statistics — and one
+ * {@link FrameProcessed} per newly inserted row in the outbox). A redelivered frame therefore inserts nothing and
+ * announces nothing twice. Storage and database outages
  * are retried with backoff until they pass.
  */
 public final class ResultWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ResultWriter.class);
     /** What the albedo EXR's values are: the model predicts sRGB-encoded albedo (Marigold-IID convention). */
     public static final String ALBEDO_COLOR_SPACE = "sRGB-encoded (IEC 61966-2-1 transfer), Rec.709 primaries, [0,1]";
+    /** Statistic set to 1 on a result whose frame version was superseded before the result was written. */
+    public static final String LATE_FOR_SUPERSEDED = "superseded";
 
     private final Database db;
     private final BlobStore blobs;
@@ -135,9 +139,15 @@ public final class ResultWriter {
         ResultRepository results = db.repository(ResultRepository.class);
         Outbox outbox = new Outbox(db.repository(OutboxRepository.class));
         long latency = Math.max(0, Duration.between(f.time(), Instant.now()).toMillis());
+        // Conditional in SQL: a version superseded by a re-render stays superseded. Its late result is kept, flagged.
+        boolean current = db.repository(FrameRepository.class).updateStatus(f.frameId(), "processed", null) == 1;
+        if (!current) {
+            LOG.info("event=late-result-kept frame={} job={} number={} version={} reason=superseded", f.frameId(), f.jobId(),
+                    f.frameNumber(), f.frameVersion());
+        }
         int inserted = 0;
         for (Stored s : stored) {
-            String stats = json(s.stats());
+            String stats = json(current ? s.stats() : flaggedLate(s.stats()));
             int n = results.insertIfAbsent(UUID.randomUUID(), f.frameId(), s.r().task(), s.r().modelVersion(),
                     s.result().sha256(), s.result().size(), s.result().mediaType(),
                     s.preview().sha256(), s.preview().size(),
@@ -149,8 +159,14 @@ public final class ResultWriter {
                         s.result(), s.preview(), s.uncertainty(), s.stats(), latency));
             }
         }
-        db.repository(FrameRepository.class).updateStatus(f.frameId(), "processed", null);
         return inserted;
+    }
+
+    /** The statistics of a result for a version that was superseded before it was written ({@code superseded = 1}). */
+    private static Map<String, Double> flaggedLate(Map<String, Double> stats) {
+        Map<String, Double> m = new LinkedHashMap<>(stats);
+        m.put(LATE_FOR_SUPERSEDED, 1.0);
+        return m;
     }
 
     private static ExrWriteOptions exrOptions(FrameWork.TaskResult r) {

@@ -285,6 +285,7 @@ public final class IngestHttpVerticle extends AbstractVerticle {
         } else {
             // Not the submitter's fault (database, blob store): nothing was accepted, the farm should retry.
             LOG.error("event=ingest-submit-failed via={} path={} reason={}", via, ctx.normalizedPath(), ar.cause().toString(), ar.cause());
+            if (!ctx.response().ended()) ctx.response().putHeader("Retry-After", "5");
             error(ctx, 503, "unavailable", "not accepted, retry later: " + ar.cause().getMessage());
         }
     }

@@ -1,6 +1,7 @@
 package io.prism.ingest.submit;
 
 import io.prism.ingest.Refusal;
+import io.prism.platform.contracts.Identifiers;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -8,17 +9,11 @@ import java.util.TreeMap;
 public final class Fields {
     private Fields() {}
 
+    /** A show, shot, job or layer id: refused (400) unless it is in {@link Identifiers}' safe alphabet. */
     public static String name(String field, String value) {
-        if (value == null || value.isBlank()) {
-            throw Refusal.badRequest(field + " is required");
-        }
-        if (value.length() > 200) {
-            throw Refusal.badRequest(field + " is longer than 200 characters");
-        }
-        for (int i = 0; i < value.length(); i++) {
-            if (Character.isISOControl(value.charAt(i))) {
-                throw Refusal.badRequest(field + " contains a control character");
-            }
+        String problem = Identifiers.problem(field, value);
+        if (problem != null) {
+            throw new Refusal(400, "bad_id", problem);
         }
         return value;
     }

@@ -202,14 +202,15 @@ public final class Submissions {
     /** Inside a transaction: the job, the frame row, superseding, the outbox row. */
     private FrameReceipt recordFrame(FrameRequest r, BlobRef ref, String sourcePath) {
         jobs.insertIfAbsent(r.jobId(), r.show(), r.shot(), "{}");
-        Optional<FrameEntity> existing = frames.findByJobIdAndLayerAndFrameNumberAndSha256(r.jobId(), r.layer(),
-                r.frameNumber(), ref.sha256());
-        if (existing.isPresent()) {
-            FrameEntity e = existing.get();
+        // The newest submission wins: the newest version's bytes again are a duplicate; any other bytes — even those
+        // of an older version (A → B → A) — are a new version.
+        Optional<FrameEntity> newest = frames.findNewestVersion(r.jobId(), r.layer(), r.frameNumber());
+        if (newest.isPresent() && newest.get().sha256().trim().equals(ref.sha256())) {
+            FrameEntity e = newest.get();
             return new FrameReceipt(e.id(), e.jobId(), e.frameNumber(), e.frameVersion(), true, ref, 0);
         }
-        int version = frames.maxFrameVersion(r.jobId(), r.layer(), r.frameNumber()) + 1;
-        UUID id = frameId(r.jobId(), r.layer(), r.frameNumber(), ref.sha256());
+        int version = newest.map(e -> e.frameVersion() + 1).orElse(1);
+        UUID id = frameId(r.jobId(), r.layer(), r.frameNumber(), ref.sha256(), version);
         Instant now = Instant.now();
         frames.save(new FrameEntity(id, r.jobId(), r.show(), r.shot(), r.layer(), r.frameNumber(), version,
                 ref.uri().toString(), sourcePath, ref.sha256(), ref.size(), ref.mediaType(), ref.width(), ref.height(),
@@ -268,9 +269,12 @@ public final class Submissions {
                 fr.source().size(), fr.duplicate(), validateNanos / 1_000_000, storeNanos / 1_000_000, commitNanos / 1_000_000);
     }
 
-    /** Frame id: a name-based UUID of job, layer, frame number and checksum (same inputs, same id). */
-    public static UUID frameId(String jobId, String layer, int frameNumber, String sha256) {
-        return nameUuid("frame", jobId, layer, Integer.toString(frameNumber), sha256);
+    /**
+     * Frame id: a name-based UUID of job, layer, frame number, checksum and version (same inputs, same id, so
+     * concurrent retries of one submission meet at the primary key).
+     */
+    public static UUID frameId(String jobId, String layer, int frameNumber, String sha256, int version) {
+        return nameUuid("frame", jobId, layer, Integer.toString(frameNumber), sha256, Integer.toString(version));
     }
 
     /** Pair id: a name-based UUID of job, shot, frame number and the checksums of the pair's images. */

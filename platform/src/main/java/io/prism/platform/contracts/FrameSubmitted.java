@@ -6,7 +6,9 @@ import java.util.UUID;
 
 /**
  * A beauty frame is durable in the blob store and PostgreSQL and waits for inference.
- * Published on {@code prism.frames.v1}, keyed by job id so that a job's frames stay ordered.
+ * Published on {@code prism.frames.v1}, keyed by the frame ({@link #partitionKey}: job, layer, frame number) so that
+ * one job's frames spread over every partition, and so over every worker, while the versions of one frame stay in
+ * order in one partition.
  *
  * @param frameId     Prism's id of this frame version
  * @param jobId       the render job (farm job id or a name chosen by the submitter)
@@ -49,8 +51,13 @@ public record FrameSubmitted(int schemaVersion, UUID messageId, Instant time,
                 frameNumber, frameVersion, source, sourcePath, attributes, models);
     }
 
+    /** {@code job/layer/frame}: the same for every version of a frame (ids never contain {@code /}). */
+    public static String partitionKey(String jobId, String layer, int frameNumber) {
+        return jobId + "/" + layer + "/" + frameNumber;
+    }
+
     @Override
     public String key() {
-        return jobId;
+        return partitionKey(jobId, layer, frameNumber);
     }
 }

@@ -4,6 +4,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.transaction.TransactionOperations;
 import io.prism.platform.config.PlatformConfig;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    /** How long a caller waits for a connection unless configured ({@code PRISM_DB_CONNECT_TIMEOUT}). */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     private final ApplicationContext context;
     /** Repositories are stateless, but Micronaut builds a new proxy per lookup (prototype scope): keep one each. */
     private final Map<Class<?>, Object> repositories = new java.util.concurrent.ConcurrentHashMap<>();
@@ -30,10 +33,27 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database start(PlatformConfig config) {
-        return start(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
+        return start(config.jdbcUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize(), config.dbAllowAsyncCommit(),
+                config.dbConnectTimeout());
     }
 
+    /** Connects to a server that keeps acknowledged commits (see {@link DurabilityCheck}), or refuses. */
     public static Database start(String jdbcUrl, String user, String password, int poolSize) {
+        return start(jdbcUrl, user, password, poolSize, false, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    /**
+     * Checks the server's durability settings first ({@link DurabilityCheck}; {@code allowAsyncCommit} for
+     * benchmarks only), then migrates and opens the pool. {@code connectTimeout} bounds every wait for a connection,
+     * so that during an outage a request fails fast ({@link #isUnavailable}) instead of hanging.
+     */
+    public static Database start(String jdbcUrl, String user, String password, int poolSize, boolean allowAsyncCommit,
+                                 Duration connectTimeout) {
+        DurabilityCheck.Settings durability = DurabilityCheck.verify(jdbcUrl, user, password, allowAsyncCommit);
+        if (!durability.durable()) {
+            LOG.warn("event=database-not-durable url={} synchronous_commit={} fsync={} reason=\"{}=true: acknowledged commits may be lost on a crash\"",
+                    jdbcUrl, durability.synchronousCommit(), durability.fsync(), DurabilityCheck.ALLOW_ASYNC_COMMIT);
+        }
         migrate(jdbcUrl, user, password);
         Map<String, Object> props = new HashMap<>();
         props.put("datasources.default.url", jdbcUrl);
@@ -43,7 +63,9 @@ public final class Database implements AutoCloseable {
         props.put("datasources.default.dialect", "POSTGRES");
         props.put("datasources.default.maximum-pool-size", poolSize);
         props.put("datasources.default.minimum-idle", 1);
-        props.put("datasources.default.connection-timeout", 10_000);
+        props.put("datasources.default.connection-timeout", Math.max(250, connectTimeout.toMillis()));
+        props.put("datasources.default.validation-timeout", Math.max(250, Math.min(connectTimeout.toMillis(), 1000)));
+        props.put("datasources.default.data-source-properties.connectTimeout", Math.max(1, connectTimeout.toSeconds()));
         props.put("datasources.default.data-source-properties.stringtype", "unspecified");
         props.put("datasources.default.data-source-properties.reWriteBatchedInserts", "true");
         props.put("datasources.default.schema-generate", "NONE");
@@ -72,6 +94,24 @@ public final class Database implements AutoCloseable {
                 .ignoreMigrationPatterns("*:missing")
                 .load()
                 .migrate();
+    }
+
+    /**
+     * Whether a failure means the database cannot be reached now (no connection within the timeout, connection lost,
+     * server shutting down or starting): callers answer "unavailable, retry later" (HTTP 503) rather than an error.
+     */
+    public static boolean isUnavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
     }
 
     public <T> T repository(Class<T> type) {

@@ -10,11 +10,20 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Frames. */
+/**
+ * Frames. A frame version's status moves {@code submitted → processing → processed | failed}, and ingest marks every
+ * earlier version {@code superseded} when a newer one arrives. {@code superseded} is final: {@link #updateStatus}
+ * (the only way a worker changes a status) never overwrites it, in SQL, so a late result for an old version cannot
+ * bring it back — even when it races the re-render's transaction.
+ */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface FrameRepository extends CrudRepository<FrameEntity, UUID> {
 
-    Optional<FrameEntity> findByJobIdAndLayerAndFrameNumberAndSha256(String jobId, String layer, int frameNumber, String sha256);
+    /** The newest version of a frame: a submission of the same bytes is a duplicate of it, other bytes a new version. */
+    @Query("""
+            SELECT * FROM frames WHERE job_id = :jobId AND layer = :layer AND frame_number = :frameNumber
+            ORDER BY frame_version DESC LIMIT 1""")
+    Optional<FrameEntity> findNewestVersion(String jobId, String layer, int frameNumber);
 
     @Query("SELECT COALESCE(MAX(frame_version), 0) FROM frames WHERE job_id = :jobId AND layer = :layer AND frame_number = :frameNumber")
     int maxFrameVersion(String jobId, String layer, int frameNumber);
@@ -25,6 +34,7 @@ public interface FrameRepository extends CrudRepository<FrameEntity, UUID> {
 
     long countByStatus(String status);
 
-    @Query("UPDATE frames SET status = :status, status_reason = :reason, updated_at = now() WHERE id = :id")
+    /** Sets a frame's status unless it is {@code superseded}; returns 0 then (a late result for an old version). */
+    @Query("UPDATE frames SET status = :status, status_reason = :reason, updated_at = now() WHERE id = :id AND status <> 'superseded'")
     int updateStatus(UUID id, String status, @Nullable String reason);
 }

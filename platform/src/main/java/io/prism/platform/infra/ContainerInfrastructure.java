@@ -29,7 +29,9 @@ public final class ContainerInfrastructure implements Infrastructure {
         if (kafka == null) {
             kafka = new KafkaContainer(DockerImageName.parse(KAFKA_IMAGE));
             postgres = new PostgreSQLContainer(DockerImageName.parse(POSTGRES_IMAGE))
-                    .withDatabaseName("prism").withUsername("prism").withPassword("prism");
+                    .withDatabaseName("prism").withUsername("prism").withPassword("prism")
+                    // Testcontainers turns fsync off by default; Prism's services refuse such a server.
+                    .withCommand("postgres", "-c", "fsync=on", "-c", "synchronous_commit=on");
             kafka.start();
             postgres.start();
         }

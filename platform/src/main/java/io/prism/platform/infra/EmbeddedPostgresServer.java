@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real PostgreSQL 17 server (zonky's packaged binaries) with its data directory kept under Prism's data folder,
- * so data survives a {@link #stop()} / {@link #start()} cycle and a restart of {@code prism infra}.
+ * so data survives a {@link #stop()} / {@link #start()} cycle and a restart of {@code prism infra}. It runs with
+ * {@code fsync=on} and {@code synchronous_commit=on}, so a commit is on disk before the client hears of it.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
@@ -39,7 +40,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setPort(port)
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("shared_buffers", "128MB")
+                // An acknowledged commit must survive a crash: zonky's defaults (synchronous_commit=off) do not.
                 .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
                 .start();
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");

@@ -7,6 +7,7 @@ import io.prism.platform.blob.FileBlobStore;
 import io.prism.platform.config.Env;
 import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.db.Database;
+import io.prism.platform.health.Health;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -62,6 +63,17 @@ public final class ServiceContext implements AutoCloseable {
     public Database database() { return database; }
     public BlobStore blobs() { return blobs; }
     public PrometheusMeterRegistry meters() { return meters; }
+
+    /**
+     * Readiness checks of what every service needs — {@code database}, {@code broker}, {@code blob-store} — to which
+     * a service adds its own (e.g. a model is loaded).
+     */
+    public Health health() {
+        return new Health()
+                .check("database", Health.database(database.pooledDataSource()))
+                .check("broker", onClose(Health.broker(config.kafkaBootstrap())))
+                .check("blob-store", Health.blobStore(blobs));
+    }
 
     /** Registers something to close with the context (in reverse order). */
     public <T extends AutoCloseable> T onClose(T closeable) {

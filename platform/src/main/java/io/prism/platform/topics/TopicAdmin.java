@@ -9,12 +9,18 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates the catalogue's topics at start-up when they are missing; existing topics are left as they are. */
+/**
+ * Creates the catalogue's topics at start-up when they are missing, and adds partitions to an existing topic that has
+ * fewer than the catalogue declares (a data folder from before a raise); configs of existing topics are left alone.
+ */
 public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
 
@@ -33,6 +39,7 @@ public final class TopicAdmin {
                     missing.add(new NewTopic(s.name(), s.partitions(), rf).configs(Map.copyOf(s.configs())));
                 }
             }
+            growPartitions(admin, specs.stream().filter(s -> existing.contains(s.name())).toList());
             if (missing.isEmpty()) {
                 return;
             }
@@ -49,6 +56,24 @@ public final class TopicAdmin {
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create topics on " + bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private static void growPartitions(Admin admin, List<TopicSpec> specs) throws InterruptedException, ExecutionException {
+        if (specs.isEmpty()) return;
+        Map<String, TopicDescription> found = admin.describeTopics(specs.stream().map(TopicSpec::name).toList()).allTopicNames().get();
+        Map<String, NewPartitions> grow = new java.util.HashMap<>();
+        for (TopicSpec s : specs) {
+            TopicDescription d = found.get(s.name());
+            if (d != null && d.partitions().size() < s.partitions()) grow.put(s.name(), NewPartitions.increaseTo(s.partitions()));
+        }
+        if (grow.isEmpty()) return;
+        try {
+            admin.createPartitions(grow).all().get();
+            LOG.info("event=topic-partitions-added topics={}", grow.keySet());
+        } catch (ExecutionException e) {
+            // another service grew it first
+            if (!(e.getCause() instanceof InvalidPartitionsException)) throw e;
         }
     }
 

@@ -61,17 +61,31 @@ class SchemaAndRepositoriesTest {
         String sha = "1".repeat(64);
         FrameEntity f = frames.save(frame("job-a", 1001, sha, 1));
         assertThat(frames.findById(f.id())).get().extracting(FrameEntity::sha256).isEqualTo(sha);
-        assertThat(frames.findByJobIdAndLayerAndFrameNumberAndSha256("job-a", "beauty", 1001, sha)).isPresent();
+        assertThat(frames.findNewestVersion("job-a", "beauty", 1001)).get().extracting(FrameEntity::id).isEqualTo(f.id());
         assertThat(frames.maxFrameVersion("job-a", "beauty", 1001)).isEqualTo(1);
-        // The same bytes for the same frame cannot be a second row...
-        assertThatThrownBy(() -> frames.save(frame("job-a", 1001, sha, 2))).hasMessageContaining("frames_same_bytes_once");
-        // ...nor can two rows claim the same version.
+        // Two rows cannot claim the same version...
         assertThatThrownBy(() -> frames.save(frame("job-a", 1001, "2".repeat(64), 1))).hasMessageContaining("frames_version_once");
-        frames.save(frame("job-a", 1001, "2".repeat(64), 2));
-        assertThat(frames.maxFrameVersion("job-a", "beauty", 1001)).isEqualTo(2);
+        FrameEntity v2 = frames.save(frame("job-a", 1001, "2".repeat(64), 2));
+        // ...but earlier bytes may come back as a newer version (A -> B -> A).
+        FrameEntity v3 = frames.save(frame("job-a", 1001, sha, 3));
+        assertThat(frames.maxFrameVersion("job-a", "beauty", 1001)).isEqualTo(3);
+        assertThat(frames.findNewestVersion("job-a", "beauty", 1001)).get().extracting(FrameEntity::id).isEqualTo(v3.id());
         assertThat(frames.updateStatus(f.id(), "failed", "unreadable")).isEqualTo(1);
         assertThat(frames.findById(f.id()).orElseThrow().statusReason()).isEqualTo("unreadable");
         assertThatThrownBy(() -> frames.updateStatus(f.id(), "exploded", null)).hasMessageContaining("check");
+        // superseded is final: a late outcome for an old version changes nothing
+        markSuperseded(v2.id());
+        assertThat(frames.updateStatus(v2.id(), "processed", null)).isZero();
+        assertThat(frames.findById(v2.id()).orElseThrow().status()).isEqualTo("superseded");
+    }
+
+    private static void markSuperseded(UUID id) {
+        Infrastructure infra = TestInfra.shared();
+        try (Connection c = DriverManager.getConnection(url, infra.dbUser(), infra.dbPassword())) {
+            c.createStatement().execute("UPDATE frames SET status = 'superseded' WHERE id = '" + id + "'");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.prism.results.http;
 import io.micrometer.core.instrument.Timer;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
+import io.prism.platform.contracts.Identifiers;
+import io.prism.platform.db.Database;
 import io.prism.platform.health.Health;
 import io.prism.results.ResultsApiConfig;
 import io.prism.platform.auth.ApiTokens;
@@ -47,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ResultsApiVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(ResultsApiVerticle.class);
+    /** What a 503 during a database outage tells clients to wait. */
+    static final long RETRY_AFTER_SECONDS = 5;
     public static final String API = "/api/v1";
     private static final String PRINCIPAL = "prism.principal";
 
@@ -194,6 +198,11 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         ApiException api = apiCause(t);
         if (api != null) {
             Problem.send(ctx, api);
+        } else if (Database.isUnavailable(t)) {
+            // An outage, not a bug: answer at once and say when to come back (the pool gives up after PRISM_DB_CONNECT_TIMEOUT).
+            LOG.warn("event=database-unavailable method={} path={} reason=\"{}\"", ctx.request().method(), ctx.request().path(), t.toString());
+            ctx.response().putHeader("Retry-After", Long.toString(RETRY_AFTER_SECONDS));
+            Problem.send(ctx, 503, "Service Unavailable", "the database is unavailable; retry in " + RETRY_AFTER_SECONDS + " s", Map.of());
         } else if (t == null) {
             int s = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
             Problem.send(ctx, s, s == 413 ? "Content Too Large" : "Error", "request failed with status " + s, Map.of());
@@ -227,7 +236,7 @@ public final class ResultsApiVerticle extends AbstractVerticle {
 
     private void listJobs(RoutingContext ctx) {
         var f = new ResultsQueries.JobFilter(
-                param(ctx, "show"), param(ctx, "shot"),
+                idParam(ctx, "show"), idParam(ctx, "shot"),
                 oneOf(ctx, "status", ResultsQueries.JOB_STATUSES),
                 instant(ctx, "createdFrom"), instant(ctx, "createdTo"),
                 param(ctx, "cursor") == null ? null : Cursor.job(param(ctx, "cursor")),
@@ -236,18 +245,18 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     }
 
     private void getJob(RoutingContext ctx) {
-        String id = ctx.pathParam("jobId");
+        String id = jobId(ctx);
         json(ctx, 200, () -> queries.job(id).orElseThrow(() -> ApiException.notFound("no job '" + id + "'")));
     }
 
     private void listFrames(RoutingContext ctx) {
-        String jobId = ctx.pathParam("jobId");
+        String jobId = jobId(ctx);
         Integer from = integer(ctx, "fromFrame");
         Integer to = integer(ctx, "toFrame");
         if (from != null && to != null && from > to) {
             throw ApiException.unprocessable("fromFrame " + from + " is after toFrame " + to);
         }
-        var f = new ResultsQueries.FrameFilter(jobId, oneOf(ctx, "status", ResultsQueries.FRAME_STATUSES), param(ctx, "layer"),
+        var f = new ResultsQueries.FrameFilter(jobId, oneOf(ctx, "status", ResultsQueries.FRAME_STATUSES), idParam(ctx, "layer"),
                 from, to, param(ctx, "cursor") == null ? null : Cursor.frame(param(ctx, "cursor")), limit(ctx),
                 !"false".equals(param(ctx, "results")));
         json(ctx, 200, () -> {
@@ -260,9 +269,9 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     }
 
     private void framesByNumber(RoutingContext ctx) {
-        String jobId = ctx.pathParam("jobId");
+        String jobId = jobId(ctx);
         int n = pathInt(ctx, "frameNumber");
-        String layer = param(ctx, "layer");
+        String layer = idParam(ctx, "layer");
         json(ctx, 200, () -> {
             var frames = queries.framesByNumber(jobId, n, layer);
             if (frames.isEmpty()) {
@@ -408,9 +417,10 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     // ---------------------------------------------------------------- reprocessing (admin)
 
     private void reprocessJob(RoutingContext ctx) {
-        String jobId = ctx.pathParam("jobId");
+        String jobId = jobId(ctx);
         JsonObject body = body(ctx);
         String layer = body.getValue("layer") instanceof String s ? s : null;
+        if (layer != null && Identifiers.problem("layer", layer) != null) throw ApiException.badParameter("layer", Identifiers.problem("layer", layer));
         Integer from = bodyInt(body, "fromFrame");
         Integer to = bodyInt(body, "toFrame");
         Principal who = ctx.get(PRINCIPAL);
@@ -450,6 +460,22 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     private static String param(RoutingContext ctx, String name) {
         String v = ctx.request().getParam(name);
         return v == null || v.isBlank() ? null : v;
+    }
+
+    /** The job id of the path, refused (400) unless it is in the safe id alphabet ({@link Identifiers}). */
+    private static String jobId(RoutingContext ctx) {
+        String v = ctx.pathParam("jobId");
+        String problem = Identifiers.problem("jobId", v);
+        if (problem != null) throw ApiException.badParameter("jobId", problem);
+        return v;
+    }
+
+    /** An optional show, shot or layer filter, refused (400) unless it is a safe id. */
+    private static String idParam(RoutingContext ctx, String name) {
+        String v = param(ctx, name);
+        String problem = v == null ? null : Identifiers.problem(name, v);
+        if (problem != null) throw ApiException.badParameter(name, problem);
+        return v;
     }
 
     private static String oneOf(RoutingContext ctx, String name, List<String> allowed) {

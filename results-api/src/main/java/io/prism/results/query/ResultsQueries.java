@@ -497,14 +497,6 @@ public final class ResultsQueries {
     }
 
     /** The database answers (readiness check). */
-    public boolean ping() {
-        try (Connection c = dataSource.getConnection()) {
-            return c.isValid(2);
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
 
     private static JsonObject page(List<JsonObject> items, String next) {

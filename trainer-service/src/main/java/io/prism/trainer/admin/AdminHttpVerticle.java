@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminHttpVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpVerticle.class);
+    private final String host;
     private final int port;
     private final ApiTokens tokens;
     private final ModelRegistry registry;
@@ -50,8 +51,9 @@ public final class AdminHttpVerticle extends AbstractVerticle {
     private final PrometheusMeterRegistry meters;
     private HttpServer server;
 
-    public AdminHttpVerticle(int port, ApiTokens tokens, ModelRegistry registry, TrainerStore store, double holdoutFraction,
+    public AdminHttpVerticle(String host, int port, ApiTokens tokens, ModelRegistry registry, TrainerStore store, double holdoutFraction,
                              Health health, PrometheusMeterRegistry meters) {
+        this.host = host;
         this.port = port;
         this.tokens = tokens;
         this.registry = registry;
@@ -94,7 +96,7 @@ public final class AdminHttpVerticle extends AbstractVerticle {
         router.get("/admin/pairs/rejected").handler(ctx -> blocking(ctx, () -> new JsonArray(store.rejectedPairs(100).stream()
                 .map(p -> new JsonObject().put("pairId", p.id().toString()).put("show", p.show()).put("style", p.style())
                         .put("reason", p.rejectReason()).put("receivedAt", p.receivedAt().toString())).toList())));
-        vertx.createHttpServer().requestHandler(router).listen(port)
+        vertx.createHttpServer().requestHandler(router).listen(port, host)
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("event=trainer-http-listening port={}", s.actualPort());

@@ -49,7 +49,7 @@ public final class ModelsCommand implements Callable<Integer> {
 
     private <T> T withRegistry(java.util.function.Function<ModelRegistry, T> work) throws Exception {
         PlatformConfig c = config != null ? config : PlatformConfig.from(Env.system());
-        try (Database db = Database.start(c.jdbcUrl(), c.dbUser(), c.dbPassword(), 2);
+        try (Database db = Database.start(c.jdbcUrl(), c.dbUser(), c.dbPassword(), 2, c.dbAllowAsyncCommit(), c.dbConnectTimeout());
              BlobStore blobs = ServiceContext.openBlobStore(c)) {
             return work.apply(new ModelRegistry(db, blobs));
         }
