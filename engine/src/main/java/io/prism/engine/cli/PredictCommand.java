@@ -43,7 +43,7 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
-        FloatImage in = ImageFiles.read(input);
+        FloatImage in = ImageFiles.readBeauty(input);
         boolean exrIn = ImageFiles.sniff(input) == ImageFormat.EXR;
         FloatImage srgb = exrIn ? InputEncoding.beautyToSrgb(in) : io.prism.engine.image.ImageOps.rgb(in, input.toString());
         try (DensePredictor p = DensePredictor.open(model, device, threads)) {

@@ -76,13 +76,14 @@ public final class BeautyLayer {
     }
 
     /** The beauty, ready for the models: R, G, B[, A], linear, working-space primaries. */
-    public record Frame(FloatImage image, Layer layer, Chromaticities chromaticities, PixelType sampleType) {
+    public record Frame(FloatImage image, Layer layer, Chromaticities chromaticities, PixelType sampleType, int parts) {
         /**
-         * True when the file's own top-level R, G, B already are the beauty in the working space, so the file can
-         * be passed on as it is; false when the beauty had to be picked out of a part/layer or converted.
+         * True when the file's own top-level R, G, B (single-part file) already are the beauty in the working space,
+         * so the file can be passed on as it is; false when the beauty had to be picked out of a part/layer or
+         * converted.
          */
         public boolean asStored() {
-            return layer.kind() == Kind.RGB && layer.prefix().isEmpty() && layer.part() == 0
+            return parts == 1 && layer.kind() == Kind.RGB && layer.prefix().isEmpty()
                     && chromaticities.equals(Primaries.WORKING);
         }
     }
@@ -217,7 +218,7 @@ public final class BeautyLayer {
         for (ExrChannel c : part.header().channels()) {
             if (c.name().equals(layer.channels().get(0))) type = c.type();
         }
-        return new Frame(working, layer, primaries, type);
+        return new Frame(working, layer, primaries, type, exr.parts().size());
     }
 
     /**

@@ -40,7 +40,7 @@ class LuminanceChromaTest {
                 io.prism.vision.color.Primaries.toWorking(beauty.chromaticities()));
         assertThat(beauty.image().channels()).isEqualTo(working.channels());
         for (int c = 0; c < working.channelCount(); c++) {
-            assertThat(beauty.image().planes()[c]).containsExactly(working.planes()[c]);
+            assertThat(beauty.image().planes()[c]).isEqualTo(working.planes()[c]);
         }
     }
 
@@ -69,8 +69,20 @@ class LuminanceChromaTest {
         FloatImage ref = resource("ya-grey.rgba.exr").parts().get(0).image();
         FloatImage rgb = BeautyLayer.extract(y, (String) null).image();
         assertThat(rgb.channels()).containsExactly("R", "G", "B", "A");
-        for (String c : List.of("R", "G", "B", "A")) assertThat(rgb.plane(c)).as(c).containsExactly(ref.plane(c));
-        assertThat(rgb.plane("R")).containsExactly(y.parts().get(0).image().plane("Y"));
+        for (String c : List.of("R", "G", "B", "A")) assertThat(rgb.plane(c)).as(c).isEqualTo(ref.plane(c));
+        assertThat(rgb.plane("R")).isEqualTo(y.parts().get(0).image().plane("Y"));
+    }
+
+    @Test
+    void readBeautyGivesTheModelsRgbNotSortedChromaChannels(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("yc.exr");
+        try (InputStream in = LuminanceChromaTest.class.getResourceAsStream("/yc/yca-rec709.exr")) {
+            java.nio.file.Files.copy(in, f);
+        }
+        FloatImage beauty = io.prism.vision.image.ImageFiles.readBeauty(f, null);
+        FloatImage ref = resource("yca-rec709.rgba.exr").parts().get(0).image();
+        assertThat(beauty.channels()).containsExactly("R", "G", "B", "A");
+        for (String c : beauty.channels()) assertThat(beauty.plane(c)).as(c).isEqualTo(ref.plane(c));
     }
 
     @Test
