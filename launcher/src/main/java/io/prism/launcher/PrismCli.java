@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
  *
  * <p>Every command and group answers {@code --help} and {@code --version}. A command that fails prints one line,
  * {@code prism <command>: <message>}, and exits 1; {@code --verbose} (anywhere on the line) or the environment
- * variable {@code PRISM_DEBUG} adds the stack trace.
+ * variable {@code PRISM_DEBUG} adds the stack trace. A mistyped command line prints the problem and a pointer to
+ * {@code --help} and exits 2 (picocli's usage-error status).
  */
 @Command(name = "prism", mixinStandardHelpOptions = true, version = "prism 0.1.0",
         description = "Render-farm frames in, machine-learned render layers (albedo, transparency mask) out.",
@@ -86,6 +87,13 @@ public final class PrismCli implements Runnable {
     public static int run(String[] args, boolean verbose, PrintWriter err) {
         CommandLine cli = commandLine();
         cli.setErr(err);
+        cli.setParameterExceptionHandler((e, a) -> {
+            String name = e.getCommandLine().getCommandSpec().qualifiedName();
+            err.println(name + ": " + oneLine(e));
+            err.println("Try '" + name + " --help' for usage.");
+            err.flush();
+            return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (verbose) {
                 e.printStackTrace(err);
