@@ -112,7 +112,7 @@ class BadInputTest {
     void anExrWithoutRgbChannelsIsRefusedForItsChannelLayout() throws Exception {
         byte[] depth = TestExrs.encode(TestExrs.image(16, 16, 3, "Z"));
         JsonObject o = refused(h.uploadFrame(job(), 1, "z.0001.exr", depth, IngestHarness.SUBMIT_TOKEN), 422, "channel_layout");
-        assertThat(o.getString("reason")).contains("R, G and B").contains("[Z]");
+        assertThat(o.getString("reason")).contains("R,G,B").contains("[Z]");
     }
 
     @Test

@@ -271,6 +271,28 @@ class SubmissionTest {
                 .containsEntry("host", "node17");
     }
 
+    @Test
+    void publishedStereoMultiPartFrameIsAcceptedWithTheNamedViewsBeauty() throws Exception {
+        Path src = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata/openexr/Beachball/multipart.0001.exr");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(src), "no shared test data");
+        Path f = h.renders.resolve("show4/sh060/beauty/sh060.0001.exr");
+        java.nio.file.Files.createDirectories(f.getParent());
+        java.nio.file.Files.copy(src, f);
+        String job = job();
+        String server = "http://127.0.0.1:" + h.service.httpPort();
+        Run left = publish("--server", server, "--token", IngestHarness.SUBMIT_TOKEN, "--job", job, "--show", "show4",
+                "--shot", "sh060", "--frame", "1", "--path", f.toString(), "--beauty-layer", "left");
+        assertThat(left.code).as(left.err).isZero();
+        FrameSubmitted e = h.events(Topics.FRAMES.name(), FrameSubmitted.class, x -> x.jobId().equals(job), 1,
+                Duration.ofSeconds(30)).get(0);
+        assertThat(e.attributes()).containsEntry("beautyLayer", "left");
+        // the frame's source is the rgba_left part as a plain RGBA image, which any worker reads as it is
+        io.prism.vision.exr.ExrPart part = io.prism.vision.exr.ExrReader.read(src).part("rgba_left");
+        assertThat(e.source().channels()).isEqualTo(4);
+        assertThat(e.source().width()).isEqualTo(part.image().width());
+        assertThat(e.source().height()).isEqualTo(part.image().height());
+    }
+
     private record Run(int code, String out, String err) {}
 
     private static Run publish(String... args) {

@@ -58,7 +58,7 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
-        FloatImage in = ImageFiles.read(input);
+        FloatImage in = ImageFiles.readBeauty(input);
         boolean exrIn = ImageFiles.sniff(input) == ImageFormat.EXR;
         FloatImage srgb = exrIn ? InputEncoding.beautyToSrgb(in) : io.prism.engine.image.ImageOps.rgb(in, input.toString());
         try (Predictor p = Predictors.open(model, null, device, threads, dtype)) {

@@ -60,12 +60,17 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--mask", description = "transparency-mask AOV file: submit a ground-truth pair") Path mask;
     @Option(names = "--pair", description = "submit a ground-truth pair from AOV layers inside the EXR") boolean pair;
     @Option(names = "--style", description = "style label of a pair") String style;
+    @Option(names = "--beauty-layer", defaultValue = "${env:PRISM_BEAUTY_LAYER}", description = "the beauty's part, "
+            + "layer or view when the default rules (unprefixed RGB, a part/layer named rgba, beauty, Ci or combined, "
+            + "the default view) do not fit (env PRISM_BEAUTY_LAYER); sent as the frame attribute beautyLayer")
+    String beautyLayer;
     @Option(names = "--attr", description = "attribute key=value (repeatable)") Map<String, String> attributes = new LinkedHashMap<>();
     @Option(names = "--retries", defaultValue = "5", description = "attempts when the service is unreachable (default ${DEFAULT-VALUE})") int retries;
     @Option(names = "--timeout", defaultValue = "120", description = "seconds per attempt (default ${DEFAULT-VALUE})") int timeoutSeconds;
 
     @Override
     public Integer call() throws InterruptedException {
+        if (beautyLayer != null && !beautyLayer.isBlank()) attributes.put("beautyLayer", beautyLayer.trim());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean isPair = pair || albedo != null || mask != null;

@@ -10,6 +10,7 @@ import io.prism.ingest.validate.ImageInspector;
 import io.prism.ingest.validate.InspectedImage;
 import io.prism.ingest.validate.Layers;
 import io.prism.platform.blob.BlobStore;
+import io.prism.vision.exr.BeautyLayer;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameSubmitted;
@@ -86,14 +87,15 @@ public final class Submissions {
      */
     public FrameReceipt submitFrame(FrameRequest r, Path file, String name, String sourcePath, Consumer<FrameReceipt> inTx) {
         long t0 = System.nanoTime();
-        InspectedImage img = inspector.inspectBeauty(file, name);
+        InspectedImage img = inspector.inspectBeauty(file, name, r.attributes().get(BeautyLayer.ATTRIBUTE));
         return submitInspected(r, file, img, sourcePath, inTx, System.nanoTime() - t0);
     }
 
     private FrameReceipt submitInspected(FrameRequest r, Path file, InspectedImage img, String sourcePath,
                                          Consumer<FrameReceipt> inTx, long validateNanos) {
         long t0 = System.nanoTime();
-        BlobRef ref = put(file, img);
+        // a beauty picked out of a part/layer or converted (YC, other primaries) is stored as a plain RGB(A) EXR
+        BlobRef ref = img.beauty().asStored() ? put(file, img) : put(Layers.beauty(img));
         long t1 = System.nanoTime();
         FrameReceipt receipt = transact(() -> {
             FrameReceipt fr = recordFrame(r, ref, sourcePath);
@@ -126,7 +128,8 @@ public final class Submissions {
      */
     public PairReceipt submitPair(PairRequest r, PairSources s, boolean requireTarget, Consumer<PairReceipt> inTx) {
         long t0 = System.nanoTime();
-        InspectedImage beauty = inspector.inspectBeauty(s.beauty(), s.beautyName());
+        InspectedImage beauty = inspector.inspectBeauty(s.beauty(), s.beautyName(),
+                r.frame().attributes().get(BeautyLayer.ATTRIBUTE));
         Layers.Extracted albedo = null;
         Layers.Extracted mask = null;
         if (s.albedo() != null) {
@@ -160,8 +163,9 @@ public final class Submissions {
             }
         }
         long t1 = System.nanoTime();
-        BlobRef frameSource = put(s.beauty(), beauty);
-        BlobRef beautyRef = Layers.hasExtraChannels(beauty) ? put(Layers.beauty(beauty)) : frameSource;
+        BlobRef frameSource = beauty.beauty().asStored() ? put(s.beauty(), beauty) : put(Layers.beauty(beauty));
+        BlobRef beautyRef = Layers.beautyIsWholeFile(beauty) || !beauty.beauty().asStored() ? frameSource
+                : put(Layers.beauty(beauty));
         BlobRef albedoRef = albedo == null ? null : put(albedo);
         BlobRef maskRef = mask == null ? null : put(mask);
         FrameRequest fr = r.frame();

@@ -2,6 +2,7 @@ package io.prism.ingest.validate;
 
 import io.prism.ingest.Refusal;
 import io.prism.vision.ImageFormatException;
+import io.prism.vision.exr.BeautyLayer;
 import io.prism.vision.exr.ExrImage;
 import io.prism.vision.exr.ExrLimits;
 import io.prism.vision.exr.ExrPart;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,16 +31,34 @@ public final class ImageInspector {
     private final ExrLimits limits;
     private final long maxBytes;
     private final Semaphore decodes;
+    /** The show-wide beauty layer ({@code PRISM_BEAUTY_LAYER}), or null for the rules. */
+    private final String defaultBeautyLayer;
 
     public ImageInspector(long maxBytes, long maxPixels, int maxChannels, int concurrency) {
         this.maxBytes = maxBytes;
         // 16 bytes per pixel and channel bounds the decoded floats generously; the pixel limit is the real bound.
         this.limits = ExrLimits.DEFAULT.withMaxPixels(maxPixels).withMaxChannels(maxChannels).withMaxParts(16);
         this.decodes = new Semaphore(concurrency, true);
+        this.defaultBeautyLayer = BeautyLayer.fromEnvironment();
     }
 
     /** Decodes and validates a file; {@code name} is what messages call it (upload name or path). */
     public InspectedImage inspect(Path file, String name) {
+        ExrImage exr = decode(file, name);
+        return inspected(exr, name, null);
+    }
+
+    private static InspectedImage inspected(ExrImage exr, String name, BeautyLayer.Frame beauty) {
+        Map<String, PixelType> types = new HashMap<>();
+        for (ExrPart p : exr.parts()) types.putAll(InspectedImage.typesOf(p.header().channels()));
+        try {
+            return new InspectedImage(name, ExrReader.merge(exr), types, beauty);
+        } catch (RuntimeException e) {
+            throw Refusal.badImage("cannot combine the parts of " + name + ": " + e.getMessage());
+        }
+    }
+
+    private ExrImage decode(Path file, String name) {
         long size;
         try {
             size = Files.size(file);
@@ -85,23 +105,39 @@ public final class ImageInspector {
         } finally {
             decodes.release();
         }
-        Map<String, PixelType> types = new HashMap<>();
-        for (ExrPart p : exr.parts()) types.putAll(InspectedImage.typesOf(p.header().channels()));
-        try {
-            return new InspectedImage(name, ExrReader.merge(exr), types);
-        } catch (RuntimeException e) {
-            throw Refusal.badImage("cannot combine the parts of " + name + ": " + e.getMessage());
-        }
+        return exr;
     }
 
-    /** A beauty frame: R, G and B at the top level (an A and any AOV layers may come with them). */
-    public InspectedImage inspectBeauty(Path file, String name) {
-        InspectedImage img = inspect(file, name);
-        if (!img.channels().containsAll(List.of("R", "G", "B"))) {
-            throw new Refusal(422, "channel_layout", "channel layout: a beauty frame needs R, G and B channels; "
-                    + name + " has " + img.channels());
+    /**
+     * A beauty frame: a file whose beauty layer {@link BeautyLayer} can find (the requested part, layer or view,
+     * else its default rules: unprefixed R,G,B / Y,RY,BY / Y, a part or layer named rgba, beauty, Ci or combined, the
+     * default view of a multi-view file). The result carries that beauty as working-space R, G, B[, A].
+     *
+     * @param requested the beauty layer named by the submission (frame attribute {@code beautyLayer}), or null for
+     *                  the service's default ({@code PRISM_BEAUTY_LAYER}) or the rules
+     */
+    public InspectedImage inspectBeauty(Path file, String name, String requested) {
+        ExrImage exr = decode(file, name);
+        String want = requested != null && !requested.isBlank() ? requested : defaultBeautyLayer;
+        BeautyLayer.Frame beauty;
+        try {
+            beauty = BeautyLayer.extract(exr, BeautyLayer.select(
+                    exr.parts().stream().map(ExrPart::header).toList(), want, name));
+        } catch (BeautyLayer.NotFound e) {
+            List<String> channels = new ArrayList<>();
+            for (ExrPart p : exr.parts()) {
+                for (var c : p.header().channels()) channels.add(exr.parts().size() > 1 ? p.label() + ":" + c.name() : c.name());
+            }
+            throw new Refusal(422, "channel_layout", "channel layout: " + e.getMessage() + "; channels " + channels);
+        } catch (IllegalArgumentException e) {
+            throw new Refusal(422, "channel_layout", "channel layout: cannot use the beauty of " + name + ": " + e.getMessage());
         }
-        return img;
+        return inspected(exr, name, beauty);
+    }
+
+    /** {@link #inspectBeauty(Path, String, String)} with the service's default layer or the rules. */
+    public InspectedImage inspectBeauty(Path file, String name) {
+        return inspectBeauty(file, name, null);
     }
 
     private static ImageFormat sniff(Path file, String name) {

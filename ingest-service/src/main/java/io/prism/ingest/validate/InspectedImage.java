@@ -1,5 +1,6 @@
 package io.prism.ingest.validate;
 
+import io.prism.vision.exr.BeautyLayer;
 import io.prism.vision.exr.ExrChannel;
 import io.prism.vision.exr.PixelType;
 import io.prism.vision.image.FloatImage;
@@ -8,9 +9,10 @@ import java.util.Map;
 
 /**
  * A decoded, validated EXR: all channels of all parts merged into one image, plus each channel's stored sample type
- * (so that layers extracted from it keep their precision).
+ * (so that layers extracted from it keep their precision), and for a beauty frame its beauty as chosen by
+ * {@link BeautyLayer} (null for albedo/mask files).
  */
-public record InspectedImage(String name, FloatImage image, Map<String, PixelType> sampleTypes) {
+public record InspectedImage(String name, FloatImage image, Map<String, PixelType> sampleTypes, BeautyLayer.Frame beauty) {
     public int width() {
         return image.width();
     }

@@ -1,6 +1,7 @@
 package io.prism.ingest.validate;
 
 import io.prism.ingest.Refusal;
+import io.prism.vision.exr.BeautyLayer;
 import io.prism.vision.exr.ExrWriteOptions;
 import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.exr.PixelType;
@@ -12,7 +13,8 @@ import java.util.Optional;
 /**
  * Turns the layers of a (multi-layer) EXR into plain single-layer EXRs, so that workers and trainers get ordinary
  * images: albedo {@code albedo.R/G/B} becomes an R, G, B image, a mask ({@code mask.Y}, or {@code .A}, {@code .R}
- * or a sole channel) becomes a one-channel Y image, the beauty becomes its top-level R, G, B (and A).
+ * or a sole channel) becomes a one-channel Y image, the beauty becomes the R, G, B (and A) that {@link BeautyLayer}
+ * chose, converted to the working space.
  *
  * <p>Encoding is deterministic (ZIP, the source's sample type), so the same input always gives the same bytes and
  * therefore the same blob and the same pair id.
@@ -35,15 +37,21 @@ public final class Layers {
         return Optional.empty();
     }
 
-    /** True when the image has channels besides its top-level R, G, B, A (so its beauty should be extracted). */
-    public static boolean hasExtraChannels(InspectedImage img) {
-        return img.channels().stream().anyMatch(c -> !List.of("R", "G", "B", "A").contains(c));
+    /**
+     * True when the frame's file can serve as its own beauty image: the beauty is its top-level R, G, B in the working
+     * space and nothing else is in the file (otherwise the beauty is extracted).
+     */
+    public static boolean beautyIsWholeFile(InspectedImage img) {
+        return img.beauty().asStored() && img.channels().stream().allMatch(c -> List.of("R", "G", "B", "A").contains(c));
     }
 
+    /** The beauty {@link BeautyLayer} chose, as plain R, G, B[, A] in the working space, in its source sample type. */
     public static Extracted beauty(InspectedImage img) {
-        List<String> names = new ArrayList<>(List.of("R", "G", "B"));
-        if (img.channels().contains("A")) names.add("A");
-        return encode(Kind.BEAUTY, img, names, names);
+        BeautyLayer.Frame b = img.beauty();
+        PixelType t = b.sampleType() == PixelType.UINT ? PixelType.FLOAT : b.sampleType();
+        FloatImage out = b.image();
+        byte[] exr = ExrWriter.encode(out, ExrWriteOptions.defaults().pixelType(t));
+        return new Extracted(Kind.BEAUTY, exr, out.width(), out.height(), out.channelCount());
     }
 
     /** The albedo in a layer ({@code layer} non-null) or at the top level of a separate file. */

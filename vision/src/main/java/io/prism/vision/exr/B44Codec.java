@@ -6,9 +6,22 @@ package io.prism.vision.exr;
  * differences scaled by a common shift, on values remapped so that integer order follows float order — or, in B44A,
  * in 3 bytes when all 16 values are equal. Other channel types are stored uncompressed. Data is grouped per channel
  * (all of one channel's lines), so it is regrouped per line afterwards. Channels marked perceptually linear
- * ({@code pLinear}) use an extra exp/log mapping that Prism does not implement: they are refused.
+ * ({@code pLinear}) were mapped through {@code exp(x / 8)} before packing; decoding maps each value back through
+ * libOpenEXR's table {@code 8 · log(x)} (non-finite and negative values → 0; 0 → −∞), computed here the same way.
  */
 final class B44Codec extends ChunkCodec {
+    /** Half bits → half bits of {@code 8 · log(x)}, as libOpenEXR's {@code logTable} (single-precision log). */
+    private static final class LogTable {
+        static final short[] TABLE = new short[1 << 16];
+
+        static {
+            for (int i = 0; i < TABLE.length; i++) {
+                float h = Half.toFloat(i);
+                TABLE[i] = !Float.isFinite(h) || h < 0 ? 0 : Half.fromFloat(8 * (float) Math.log(h));
+            }
+        }
+    }
+
     private short[] scratch = new short[0];
     private byte[] rawScratch = new byte[0];
 
@@ -40,9 +53,7 @@ final class B44Codec extends ChunkCodec {
                 in += nBytes;
                 continue;
             }
-            if (ch[c].pLinear()) {
-                throw new CorruptDataException("unsupported: B44 on perceptually linear channel '" + ch[c].name() + "'");
-            }
+            boolean pLinear = ch[c].pLinear();
             int base = start[c];
             for (int y = 0; y < ny; y += 4) {
                 for (int x = 0; x < nx; x += 4) {
@@ -55,6 +66,7 @@ final class B44Codec extends ChunkCodec {
                         unpack14(src, in, s);
                         in += 14;
                     }
+                    if (pLinear) for (int i = 0; i < 16; i++) s[i] = LogTable.TABLE[s[i] & 0xffff];
                     for (int dy = 0; dy < 4 && y + dy < ny; dy++) {
                         for (int dx = 0; dx < 4 && x + dx < nx; dx++) {
                             int o = base + 2 * ((y + dy) * nx + x + dx);

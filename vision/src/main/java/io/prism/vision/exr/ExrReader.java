@@ -416,11 +416,6 @@ public final class ExrReader {
             for (ExrChannel c : channels) {
                 if (c.name().isEmpty()) throw fail("channel with an empty name");
                 if (!seen.add(c.name())) throw fail("duplicate channel '" + c.name() + "'");
-                if ((compression == Compression.B44 || compression == Compression.B44A) && c.pLinear()
-                        && c.type() == PixelType.HALF) {
-                    throw fail("unsupported: compression " + compression + " of perceptually linear channel '"
-                            + c.name() + "'");
-                }
                 if (c.subsampled()) {
                     if (tiles != null) throw fail("subsampled channel '" + c.name() + "' in a tiled part");
                     if (Math.floorMod(data.minX(), c.xSampling()) != 0 || Math.floorMod(data.minY(), c.ySampling()) != 0

@@ -1,6 +1,7 @@
 package io.prism.vision.image;
 
 import io.prism.vision.ImageFormatException;
+import io.prism.vision.exr.BeautyLayer;
 import io.prism.vision.exr.ExrLimits;
 import io.prism.vision.exr.ExrReader;
 import io.prism.vision.exr.ExrWriteOptions;
@@ -56,6 +57,21 @@ public final class ImageFiles {
         ImageFormat f = sniff(path);
         if (f == ImageFormat.EXR) return ExrReader.readImage(path);
         return readRaster(Files.readAllBytes(path), path.toString(), f);
+    }
+
+    /**
+     * Reads the beauty of a frame as the models take it: for OpenEXR the layer {@link BeautyLayer} chooses
+     * ({@code requested}, else {@code PRISM_BEAUTY_LAYER}, else its default rules) as R, G, B[, A] in the linear
+     * working space (luminance/chroma and wide-gamut files converted); other formats as {@link #read(Path)} gives them.
+     */
+    public static FloatImage readBeauty(Path path, String requested) throws IOException {
+        if (sniff(path) != ImageFormat.EXR) return read(path);
+        return BeautyLayer.read(path, requested != null ? requested : BeautyLayer.fromEnvironment()).image();
+    }
+
+    /** {@link #readBeauty(Path, String)} with the layer from {@code PRISM_BEAUTY_LAYER} or the default rules. */
+    public static FloatImage readBeauty(Path path) throws IOException {
+        return readBeauty(path, null);
     }
 
     /** Reads any supported image from memory (an upload); {@code name} is used in error messages. */

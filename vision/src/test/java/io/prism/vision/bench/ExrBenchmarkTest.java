@@ -35,4 +35,26 @@ class ExrBenchmarkTest {
         assertThat(Files.readString(Path.of(getClass().getResource("/META-INF/prism/commands").toURI())))
                 .contains(ExrBenchmark.class.getName());
     }
+
+    /** What OIIO 2.4.7's oiiotool printed for a read + write of Beachball/singlepart.0001.exr: -i is double-counted. */
+    static final String RUNSTATS = """
+
+            Threads: 1
+            oiiotool runtime statistics:
+              Total time: 2.69s
+                  -i           :  1.39
+                  -o           :  1.96
+              Peak memory:    190.2 MB
+              Current memory: 187.8 MB
+            """;
+
+    @Test
+    void oiiotoolRunstatsAreParsedIncludingTotalTime() {
+        ExrBenchmark.Stats s = ExrBenchmark.Stats.parse(RUNSTATS);
+        assertThat(s.total()).isEqualTo(2.69);
+        assertThat(s.input()).isEqualTo(1.39);
+        assertThat(s.output()).isEqualTo(1.96);
+        assertThat(s.input() + s.output()).as("the steps add up to more than the total").isGreaterThan(s.total());
+        assertThat(ExrBenchmark.Stats.parse("  Total time: 1m 2.50s\n").total()).isEqualTo(62.5);
+    }
 }
