@@ -44,7 +44,7 @@ public final class BenchPredictCommand implements Callable<Integer> {
         System.setProperty("OPT_OUT_TRACKING", "true");
         if (marigold != null) {
             io.prism.engine.marigold.MarigoldBenchmark.run(marigold, resolution, steps, repeats, device, threads,
-                    matmulFlops(Engines.device(device)), System.out);
+                    () -> matmulFlops(Engines.device(device)), System.out);
             return 0;
         }
         try (DensePredictor p = DensePredictor.open(model, device, threads)) {

@@ -31,8 +31,13 @@ import java.util.function.DoubleSupplier;
 public final class MarigoldBenchmark {
     private MarigoldBenchmark() {}
 
-    public static void run(Path dir, int resolution, List<Integer> steps, int repeats, String device, int threads, double matmulFlops,
-                           PrintStream out) throws Exception {
+    /**
+     * @param matmul measures the reference matmul rate (FLOP/s); it runs before and after the cases, and the UNet's rate
+     *               is also given against the better of the two (the reference moves with the machine's load)
+     */
+    public static void run(Path dir, int resolution, List<Integer> steps, int repeats, String device, int threads,
+                           java.util.function.DoubleSupplier matmul, PrintStream out) throws Exception {
+        double matmulFlops = matmul.getAsDouble();
         MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(dir);
         var engine = Engines.pytorch(threads);
         Device d = Engines.device(device);
@@ -72,6 +77,7 @@ public final class MarigoldBenchmark {
                     return 0;
                 });
                 row(out, "UNet forward, latent " + h + "x" + w, unetSeconds, unetFlops, matmulFlops);
+                double unetRate = unetFlops / unetSeconds;
                 NDArray image = m.randomUniform(-1, 1, new Shape(1, 3, resolution, resolution));
                 double enc = time(repeats, () -> {
                     try (NDManager s = m.newSubManager()) {
@@ -98,8 +104,12 @@ public final class MarigoldBenchmark {
                         return 0;
                     });
                     row(out, "pipeline " + resolution + "x" + resolution + ", " + st + " step(s), batch 1", sec,
-                            unetFlops * st, matmulFlops);   // UNet FLOPs only: the VAE passes are timed but not counted
+                            0, matmulFlops);   // a FLOP rate only for the UNet row: the VAE's convolutions are not counted
                 }
+                double after = matmul.getAsDouble();
+                out.printf("reference again after the cases: DJL matmul = %.1f GFLOP/s; UNet %.1f GFLOP/s = %.0f%% of the better reference "
+                        + "(UNet %.2f TFLOP per forward at %dx%d latent)%n", after / 1e9, unetRate / 1e9,
+                        100 * unetRate / Math.max(matmulFlops, after), unetFlops / 1e12, h, w);
             } finally {
                 Engines.gradMode(grad);
             }
