@@ -393,7 +393,8 @@ public final class Trainer {
         NDArray target = scheduler.target(targetLatent, noise, t);
         NDArray pred = denoiser.forward(NDArrays.concat(new NDList(imageLatent, noisy), 1), t, true);
         NDArray se = pred.sub(target).square().mul(validLatent);
-        return se.sum().div(validLatent.sum().add(1e-6f)).div(cfg.gradAccumulation());
+        // the divisor as a tensor of this micro-batch's manager: autograd reads it in backward (see Tensors.scalar)
+        return se.sum().div(validLatent.sum().add(1e-6f)).div(m.create((float) cfg.gradAccumulation()));
     }
 
     private PredictOptions validationOptions(ModelSpec spec) {

@@ -246,7 +246,8 @@ public final class MarigoldTrainer {
         double total = 0;
         for (List<long[]> group : bySize.values()) {
             try (NDManager m = manager.newSubManager()) {
-                NDArray l = groupLoss(unet, embedding, scheduler, latents, group, m, cfg.trainSeed()).div(cfg.effectiveBatch());
+                // divided by a tensor that lives until after backward, which reads it (see Tensors.scalar)
+                NDArray l = groupLoss(unet, embedding, scheduler, latents, group, m, cfg.trainSeed()).div(m.create((float) cfg.effectiveBatch()));
                 float v = l.getFloat();
                 if (!Float.isFinite(v)) throw new IllegalStateException("step " + (step + 1) + ": the loss is " + v);
                 gc.backward(l);

@@ -52,7 +52,7 @@ class MarigoldTrainerTest {
     static void render() {
         MarigoldReference.tinyIid();                                          // skips without the fixtures
         Engines.pytorch(1);
-        train = SimulatedPairs.render("albedo", "studio", 1000, 4, 1, 32, 4, 1);
+        train = SimulatedPairs.render("albedo", "studio", 1000, 6, 1, 32, 4, 1);
         holdout = SimulatedPairs.render("albedo", "studio", 9000, 3, 1, 32, 4, 1);
     }
 
@@ -65,7 +65,7 @@ class MarigoldTrainerTest {
         return PairDataset.of(train, SimulatedPairs.describe("studio", 1000, 4, 1, 32, 4));
     }
 
-    static final PrintStream QUIET = System.out;
+    static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
 
     @Test
     void aShortFineTuneLowersTheTrainingLossAndTheHoldoutError(@TempDir Path dir) throws Exception {
@@ -86,7 +86,7 @@ class MarigoldTrainerTest {
         double after = predictionLatentError(r.modelDir(), dir.resolve("y"));
         assertThat(after).as("holdout albedo-latent error after vs before").isLessThan(before * 0.8);
         try (MarigoldPredictor p = MarigoldPredictor.open(r.modelDir(), "albedo", "cpu", 1, "fp32")) {
-            System.out.printf("holdout loss %.4f -> %.4f, albedo latent error %.4f -> %.4f, PSNR after %.2f dB%n",
+            System.out.printf("loss %.4f -> %.4f, holdout loss %.4f -> %.4f, albedo latent error %.4f -> %.4f, PSNR after %.2f dB%n", first, last,
                     r.holdoutLossBefore(), r.holdoutLossAfter(), before, after, Evaluator.evaluate(p, holdout, o).psnr());
         }
 
