@@ -127,6 +127,14 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
                 haltAfterStep, resume, threads, device, command);
     }
 
+    /** The three seeds: training (noise, timesteps), validation (inference noise), data (order, flips). */
+    public MarigoldTrainConfig withSeeds(long train, long validation, long data) {
+        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
+                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, train, validation, data,
+                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
+                haltAfterStep, resume, threads, device, command);
+    }
+
     public MarigoldTrainConfig withProcessingResolution(int v) {
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, v, horizontalFlip, trainSeed, validationSeed, dataSeed,
