@@ -3,7 +3,10 @@ package io.prism.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.prism.engine.ModelImport;
 import io.prism.engine.marigold.MarigoldCheckpoint;
+import io.prism.platform.blob.FileBlobStore;
+import io.prism.platform.registry.CheckpointManifest;
 import io.prism.simulator.RenderedFrame;
 import io.prism.simulator.Renderer;
 import io.prism.simulator.SceneGenerator;
@@ -23,13 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An imported diffusers Marigold model goes through the trainer service's engine adapters unchanged in policy: the
  * trainer fine-tunes its UNet (progress lines and checkpoints reported as for compact models) into a diffusers
- * folder whose other components are the base's files, and the gate's evaluator scores both folders with PSNR / SSIM.
+ * folder whose other components are the base's files — registered, it adds only the new UNet to the blob store — and
+ * the gate's evaluator scores both folders with PSNR / SSIM.
  */
 class MarigoldFineTuneTest {
     @Test
     void anImportedMarigoldModelIsFineTunedAndScoredByTheEngineAdapters(@TempDir Path dir) throws Exception {
-        Path tiny = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata", "marigold-reference", "tiny-iid");
-        assumeTrue(Files.isDirectory(tiny), "tiny Marigold checkpoint not found at " + tiny.toAbsolutePath());
+        Path shared = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata", "marigold-reference", "tiny-iid");
+        assumeTrue(Files.isDirectory(shared), "tiny Marigold checkpoint not found at " + shared.toAbsolutePath());
+        // the active model as the service sees it: imported (prompt embedding computed, text encoder dropped), stored
+        // file by file behind a manifest, materialised
+        io.prism.engine.Engines.pytorch(1);                            // one thread: the test machine is shared
+        FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
+        byte[] baseManifest = CheckpointManifest.store(ModelImport.prepare(shared, "albedo", dir.resolve("import")).files(), blobs);
+        Path tiny = CheckpointManifest.materialize(baseManifest, blobs, dir.resolve("albedo-v1"));
         List<LabeledFrame> frames = new ArrayList<>();
         Renderer renderer = new Renderer();
         for (int i = 0; i < 4; i++) {
@@ -60,15 +70,37 @@ class MarigoldFineTuneTest {
         assertThat(r.stepsDone()).isEqualTo(3);
         assertThat(events).contains("started 0/3", "step 3/3", "checkpoint 2");
         assertThat(MarigoldCheckpoint.isDiffusersFolder(r.checkpoint())).isTrue();
-        assertThat(Files.mismatch(tiny.resolve("vae/diffusion_pytorch_model.safetensors"),
-                r.checkpoint().resolve("vae/diffusion_pytorch_model.safetensors"))).isEqualTo(-1L);
+
+        // registered, the candidate adds only its UNet weights (and training record): every other file is the base's blob
+        long before = blobCount(blobs);
+        Map<String, String> base = files(baseManifest), candidate = files(CheckpointManifest.store(r.checkpoint(), blobs));
+        assertThat(candidate.keySet()).containsAll(base.keySet());
+        for (String f : base.keySet()) {
+            if (f.equals("unet/diffusion_pytorch_model.safetensors")) assertThat(candidate.get(f)).as(f).isNotEqualTo(base.get(f));
+            else assertThat(candidate.get(f)).as(f).isEqualTo(base.get(f));
+        }
+        assertThat(blobCount(blobs) - before).isEqualTo(2);
 
         EngineModelEvaluator evaluator = new EngineModelEvaluator("cpu");
         TrainerConfig.Evaluation e = new TrainerConfig.Evaluation(1234, 1, 1);
-        Map<String, Double> candidate = evaluator.evaluate("albedo", r.checkpoint(), frames, e);
+        Map<String, Double> cand = evaluator.evaluate("albedo", r.checkpoint(), frames, e);
         Map<String, Double> active = evaluator.evaluate("albedo", tiny, frames, e);
-        assertThat(candidate).containsKeys("psnr", "ssim");
-        assertThat(active.keySet()).isEqualTo(candidate.keySet());
-        assertThat(candidate.get("psnr")).isNotEqualTo(active.get("psnr"));
+        assertThat(cand).containsKeys("psnr", "ssim");
+        assertThat(active.keySet()).isEqualTo(cand.keySet());
+        assertThat(cand.get("psnr")).isNotEqualTo(active.get("psnr"));
+    }
+
+    static Map<String, String> files(byte[] manifest) throws java.io.IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (var f : new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest).get("files")) {
+            out.put(f.get("path").asText(), f.get("sha256").asText());
+        }
+        return out;
+    }
+
+    static long blobCount(FileBlobStore blobs) throws java.io.IOException {
+        try (var s = Files.walk(blobs.root().resolve("sha256"))) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().contains(".")).count();
+        }
     }
 }
