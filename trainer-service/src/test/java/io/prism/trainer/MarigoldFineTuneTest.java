@@ -36,7 +36,6 @@ class MarigoldFineTuneTest {
         assumeTrue(Files.isDirectory(shared), "tiny Marigold checkpoint not found at " + shared.toAbsolutePath());
         // the active model as the service sees it: imported (prompt embedding computed, text encoder dropped), stored
         // file by file behind a manifest, materialised
-        io.prism.engine.Engines.pytorch(1);                            // one thread: the test machine is shared
         FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
         byte[] baseManifest = CheckpointManifest.store(ModelImport.prepare(shared, "albedo", dir.resolve("import")).files(), blobs);
         Path tiny = CheckpointManifest.materialize(baseManifest, blobs, dir.resolve("albedo-v1"));
@@ -47,7 +46,7 @@ class MarigoldFineTuneTest {
             RenderedFrame f = renderer.render(SceneGenerator.generate(Style.parse("studio"), 500 + i), 1, w, 32, 4, 1);
             frames.add(new LabeledFrame("f" + i, f.beauty(), f.albedo()));
         }
-        TrainerConfig.Training t = new TrainerConfig.Training(3, 2, 1, 1e-3, 1, 0, 2, 1, 3, 2, 1);
+        TrainerConfig.Training t = new TrainerConfig.Training(3, 2, 1, 1e-3, 1, 0, 2, 1, 3, 2, 0);
         List<String> events = new ArrayList<>();
         ModelTrainer.Progress progress = new ModelTrainer.Progress() {
             @Override

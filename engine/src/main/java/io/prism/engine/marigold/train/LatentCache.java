@@ -14,7 +14,6 @@ import io.prism.engine.marigold.MarigoldPipeline;
 import io.prism.engine.train.TrainingPair;
 import io.prism.vision.image.FloatImage;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,12 +154,5 @@ public final class LatentCache {
         FloatImage c = img.copy();
         for (float[] plane : c.planes()) for (int i = 0; i < plane.length; i++) if (!Float.isFinite(plane[i])) plane[i] = 0;
         return c;
-    }
-
-    /** All cached entries' pair indices (for tests and logs). */
-    public List<Integer> pairs() {
-        List<Integer> out = new ArrayList<>();
-        for (Key k : entries.keySet()) if (!k.flip() && !out.contains(k.pair())) out.add(k.pair());
-        return out;
     }
 }
