@@ -1,6 +1,8 @@
 package io.prism.engine.cli;
 
 import io.prism.engine.Engines;
+import io.prism.engine.marigold.train.MarigoldTrainConfig;
+import io.prism.engine.marigold.train.MarigoldTrainer;
 import io.prism.engine.train.ExrFolderPairDataset;
 import io.prism.engine.train.TrainConfig;
 import io.prism.engine.train.Trainer;
@@ -14,7 +16,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code prism train}: trains or fine-tunes an albedo / mask model on EXR frames with ground-truth layers. */
+/**
+ * {@code prism train}: trains or fine-tunes an albedo / mask model on EXR frames with ground-truth layers — a compact
+ * model ({@link Trainer}), or with {@code --base} the UNet of a diffusers Marigold / Stable Diffusion 2 folder
+ * ({@link MarigoldTrainer}).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train or fine-tune a dense-prediction model on EXR frames (beauty R,G,B + albedo.R/G/B or mask.Y).")
 public final class TrainCommand implements Callable<Integer> {
@@ -29,7 +35,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "1000") int steps;
     @Option(names = "--batch", defaultValue = "8", description = "micro-batch") int batch;
     @Option(names = "--grad-accum", defaultValue = "1", description = "micro-batches per optimiser step") int gradAccum;
-    @Option(names = "--lr", defaultValue = "1e-3") double lr;
+    @Option(names = "--base", description = "diffusers folder whose UNet to fine-tune the Marigold way: a Marigold checkpoint "
+            + "(as it is) or a Stable Diffusion 2 folder (conv_in/conv_out widened); output OUT/model is a diffusers folder") Path base;
+    @Option(names = "--multires-noise", defaultValue = "0.9", description = "--base: Marigold's multi-resolution noise strength "
+            + "(0 = Gaussian), annealed with the timestep") double multiResNoise;
+    @Option(names = "--device", defaultValue = "cpu", description = "--base: cpu or gpu:N") String device;
+    @Option(names = "--lr", description = "peak learning rate (default 1e-3; with --base 3e-5)") Double lr;
     @Option(names = "--weight-decay", defaultValue = "1e-4") double weightDecay;
     @Option(names = "--warmup", defaultValue = "50") int warmup;
     @Option(names = "--crop", defaultValue = "64", description = "random crop size (0 = whole frames)") int crop;
@@ -45,7 +56,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--codec-factor", defaultValue = "4") int codecFactor;
     @Option(names = "--channels", split = ",", defaultValue = "32,64,64") List<Integer> channels;
     @Option(names = "--groups", defaultValue = "8") int groups;
-    @Option(names = "--resolution", defaultValue = "128", description = "processing resolution (longest side)") int resolution;
+    @Option(names = "--resolution", description = "processing resolution, longest side (default 128; with --base the checkpoint's)")
+    Integer resolution;
     @Option(names = "--halt-after", defaultValue = "0", description = "stop after this step (resume later)") int haltAfter;
     @Option(names = "--no-resume", description = "ignore an existing checkpoint in OUT") boolean noResume;
     @Option(names = "--threads", defaultValue = "0") int threads;
@@ -57,12 +69,22 @@ public final class TrainCommand implements Callable<Integer> {
         System.setProperty("OPT_OUT_TRACKING", "true");
         Engines.pytorch(threads);
         String command = "prism train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        TrainConfig cfg = new TrainConfig(task, name, out.toString(), steps, batch, gradAccum, lr, weightDecay, warmup, 0.05, 1.0,
-                crop, !noFlip, seedTrain, seedVal, seedData, terminal, checkpointEvery, validateEvery, visualiseEvery,
-                validationSteps, initFrom == null ? null : initFrom.toString(), codecFactor, channels, groups, resolution,
-                haltAfter, !noResume, threads, command, foregroundWeight);
         ExrFolderPairDataset train = new ExrFolderPairDataset(data, task);
         List<TrainingPair> val = valData == null ? List.of() : new ExrFolderPairDataset(valData, task).all();
+        if (base != null) {
+            MarigoldTrainConfig cfg = new MarigoldTrainConfig(base.toString(), task, name, out.toString(), steps, batch, gradAccum,
+                    lr == null ? 3e-5 : lr, weightDecay, warmup, 0.05, 1.0, resolution == null ? 0 : resolution, !noFlip,
+                    seedTrain, seedVal, seedData, multiResNoise, true, checkpointEvery, validateEvery, visualiseEvery,
+                    validationSteps, haltAfter, !noResume, threads, device, command);
+            MarigoldTrainer.Result r = new MarigoldTrainer(cfg, System.out).train(train, val);
+            System.out.println(r.finished() ? "model: " + r.modelDir() + (r.metrics() == null ? "" : "\n" + r.metrics())
+                    : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());
+            return 0;
+        }
+        TrainConfig cfg = new TrainConfig(task, name, out.toString(), steps, batch, gradAccum, lr == null ? 1e-3 : lr, weightDecay,
+                warmup, 0.05, 1.0, crop, !noFlip, seedTrain, seedVal, seedData, terminal, checkpointEvery, validateEvery,
+                visualiseEvery, validationSteps, initFrom == null ? null : initFrom.toString(), codecFactor, channels, groups,
+                resolution == null ? 128 : resolution, haltAfter, !noResume, threads, command, foregroundWeight);
         Trainer.Result r = new Trainer(cfg, System.out).train(train, val);
         System.out.println(r.finished() ? "model: " + r.modelDir() + (r.metrics() == null ? "" : "\n" + r.metrics())
                 : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());

@@ -1,6 +1,7 @@
 package io.prism.engine.eval;
 
 import io.prism.engine.DensePredictor;
+import io.prism.engine.Predictor;
 import io.prism.engine.InputEncoding;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
@@ -62,9 +63,10 @@ public final class Evaluator {
         }
     }
 
-    public static Result evaluate(DensePredictor predictor, List<TrainingPair> pairs, PredictOptions options) {
+    /** Scores any predictor (compact or diffusers model) on pairs of its task. */
+    public static Result evaluate(Predictor predictor, List<TrainingPair> pairs, PredictOptions options) {
         if (pairs.isEmpty()) throw new IllegalArgumentException("no pairs to evaluate");
-        String task = predictor.spec().task();
+        String task = predictor.task();
         boolean albedo = task.equals(ModelSpec.TASK_ALBEDO);
         List<FloatImage> inputs = new ArrayList<>();
         for (TrainingPair p : pairs) inputs.add(InputEncoding.beautyToSrgb(p.beauty()));

@@ -26,6 +26,17 @@ public final class Tensors {
         }
     }
 
+    /**
+     * A 0-d tensor holding {@code value} in {@code like}'s dtype, device and manager, in memory libtorch owns
+     * ({@code torch::full}). Use it instead of DJL's Number overloads ({@code x.mul(0.5f)}, {@code div}, {@code pow}) on
+     * anything autograd differentiates: those wrap the number in a tensor over a Java direct buffer and close it right
+     * after the op, but mul/div/pow save that operand for the backward pass, which then reads memory the garbage
+     * collector may already have freed (intermittent NaN or huge gradients).
+     */
+    public static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new ai.djl.ndarray.types.Shape(), value, like.getDataType());
+    }
+
     /** Zeroes {@code dst} in place (finite contents: x − x). */
     public static void zero(NDArray dst) {
         dst.subi(dst);

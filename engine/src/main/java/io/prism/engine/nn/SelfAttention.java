@@ -36,7 +36,7 @@ public final class SelfAttention extends AbstractBlock {
         NDArray q = qkvs.get(":,0").transpose(0, 2, 1);                   // (N, HW, C)
         NDArray k = qkvs.get(":,1");                                       // (N, C, HW)
         NDArray v = qkvs.get(":,2");                                       // (N, C, HW)
-        NDArray attn = q.matMul(k).div(Math.sqrt(channels)).softmax(-1);  // (N, HW_q, HW_k)
+        NDArray attn = q.matMul(k).div(io.prism.engine.model.Tensors.scalar(q, (float) Math.sqrt(channels))).softmax(-1);  // (N, HW_q, HW_k)
         NDArray o = v.matMul(attn.transpose(0, 2, 1)).reshape(s);         // (N, C, H, W)
         return new NDList(x.add(Nn.call(proj, ps, o, training)));
     }

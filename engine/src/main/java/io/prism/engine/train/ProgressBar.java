@@ -3,19 +3,19 @@ package io.prism.engine.train;
 import java.io.PrintStream;
 
 /** A text progress bar: step, loss, learning rate, step rate and ETA, at most one line every two seconds. */
-final class ProgressBar {
+public final class ProgressBar {
     private final PrintStream out;
     private final String name;
     private final int total;
     private long lastPrint;
 
-    ProgressBar(PrintStream out, String name, int total) {
+    public ProgressBar(PrintStream out, String name, int total) {
         this.out = out;
         this.name = name;
         this.total = total;
     }
 
-    void update(int step, double loss, double lr, double gradNorm, double seconds, int stepsThisRun) {
+    public void update(int step, double loss, double lr, double gradNorm, double seconds, int stepsThisRun) {
         long now = System.nanoTime();
         if (now - lastPrint < 2_000_000_000L && step != total) return;
         lastPrint = now;
@@ -26,7 +26,7 @@ final class ProgressBar {
                 "#".repeat(filled), ".".repeat(width - filled), step, total, loss, lr, gradNorm, rate, eta / 60, eta % 60);
     }
 
-    void done() {
+    public void done() {
         out.flush();
     }
 }

@@ -143,14 +143,10 @@ public final class Trainer {
                 TrainConfig saved = ModelCheckpoint.JSON.convertValue(state.get("config"), TrainConfig.class);
                 checkCompatible(saved);
                 step = ((Number) state.get("step")).intValue();
-                adam.t = ((Number) state.get("adamStep")).longValue();
                 @SuppressWarnings("unchecked") List<String> h = (List<String>) state.get("history");
                 history.addAll(h);
-                Map<String, FloatTensor> moments = Safetensors.read(latest.resolve("optimizer.safetensors"));
-                for (int i = 0; i < params.size(); i++) {
-                    adam.m[i] = moments.get("m." + names.get(i)).data();
-                    adam.v[i] = moments.get("v." + names.get(i)).data();
-                }
+                adam.restore(Safetensors.read(latest.resolve("optimizer.safetensors")), names,
+                        ((Number) state.get("adamStep")).longValue());
                 say("resumed %s at step %d/%d from %s", cfg.name(), step, cfg.steps(), latest);
             } else if (start != null) {
                 denoiser.loadWeights(start.weights(), true);
@@ -277,11 +273,7 @@ public final class Trainer {
 
     /** Linear warm-up to the peak, then cosine decay to peak × minLrFactor at the last step. */
     double learningRate(int step) {
-        double peak = cfg.learningRate();
-        if (step < cfg.warmupSteps()) return peak * (step + 1) / cfg.warmupSteps();
-        double p = (double) (step - cfg.warmupSteps()) / Math.max(1, cfg.steps() - cfg.warmupSteps());
-        double min = peak * cfg.minLrFactor();
-        return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, p)));
+        return Seeds.warmupCosine(step, cfg.learningRate(), cfg.warmupSteps(), cfg.steps(), cfg.minLrFactor());
     }
 
     /** Encodes every pair once: beauty → sRGB, target → [−1, 1], at the processing resolution. */
@@ -349,10 +341,7 @@ public final class Trainer {
     }
 
     static long mix(long a, long b, long c) {
-        long z = a * 0x9E3779B97F4A7C15L ^ (b + 0x632BE59BD9B4E019L) * 0xBF58476D1CE4E5B9L ^ (c + 0x2545F4914F6CDD1DL) * 0x94D049BB133111EBL;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return Seeds.mix(a, b, c);
     }
 
     private final Map<Long, int[]> permutations = new LinkedHashMap<>();
@@ -364,18 +353,7 @@ public final class Trainer {
         int[] cached = permutations.get(epoch);
         if (cached != null) return cached;
         if (permutations.size() > 4) permutations.clear();
-        return permutations.computeIfAbsent(epoch, e -> {
-            int[] p = new int[n];
-            for (int i = 0; i < n; i++) p[i] = i;
-            SplittableRandom r = new SplittableRandom(mix(cfg.dataSeed(), e, 17));
-            for (int i = n - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-            return p;
-        });
+        return permutations.computeIfAbsent(epoch, e -> Seeds.permutation(cfg.dataSeed(), e, n));
     }
 
     private NDArray microBatchLoss(NDManager m, List<Sample> samples, int step, int micro, int cw, int ch,
@@ -409,18 +387,14 @@ public final class Trainer {
         float[] t = scheduler.sampleTrainingTimesteps(b, rng);
         float terminal = scheduler.timesteps(1)[0];
         for (int k = 0; k < b; k++) if (rng.nextDouble() < cfg.terminalFraction()) t[k] = terminal;
-        float[] eps = new float[(int) targetLatent.size()];
-        for (int i = 0; i < eps.length; i += 2) {
-            double u1 = 1 - rng.nextDouble(), u2 = rng.nextDouble(), r = Math.sqrt(-2 * Math.log(u1));
-            eps[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < eps.length) eps[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
-        }
+        float[] eps = Seeds.gaussian(rng, (int) targetLatent.size());
         NDArray noise = m.create(eps, targetLatent.getShape());
         NDArray noisy = scheduler.addNoise(targetLatent, noise, t);
         NDArray target = scheduler.target(targetLatent, noise, t);
         NDArray pred = denoiser.forward(NDArrays.concat(new NDList(imageLatent, noisy), 1), t, true);
         NDArray se = pred.sub(target).square().mul(validLatent);
-        return se.sum().div(validLatent.sum().add(1e-6f)).div(cfg.gradAccumulation());
+        // the divisor as a tensor of this micro-batch's manager: autograd reads it in backward (see Tensors.scalar)
+        return se.sum().div(validLatent.sum().add(1e-6f)).div(m.create((float) cfg.gradAccumulation()));
     }
 
     private PredictOptions validationOptions(ModelSpec spec) {
@@ -454,12 +428,7 @@ public final class Trainer {
         if (Files.exists(tmp)) deleteTree(tmp);
         Files.createDirectories(tmp);
         new ModelCheckpoint(spec, d.exportWeights()).save(tmp.resolve(MODEL));
-        Map<String, FloatTensor> moments = new LinkedHashMap<>();
-        for (int i = 0; i < names.size(); i++) {
-            moments.put("m." + names.get(i), new FloatTensor(new long[] {adam.m[i].length}, adam.m[i]));
-            moments.put("v." + names.get(i), new FloatTensor(new long[] {adam.v[i].length}, adam.v[i]));
-        }
-        Safetensors.write(tmp.resolve("optimizer.safetensors"), moments, Map.of("step", Integer.toString(step)));
+        Safetensors.write(tmp.resolve("optimizer.safetensors"), adam.moments(names), Map.of("step", Integer.toString(step)));
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("step", step);
         state.put("adamStep", adam.steps());
@@ -469,14 +438,22 @@ public final class Trainer {
         state.put("config", cfg);
         state.put("history", history);
         ModelCheckpoint.JSON.writeValue(tmp.resolve("state.json").toFile(), state);
-        Path old = parent.resolve(LATEST + ".old");
+        publish(tmp, latest);
+    }
+
+    /**
+     * Replaces the run's checkpoint folder {@code latest} by the fully written {@code tmp} (via {@code latest.old}), so
+     * that a crash at any moment leaves one complete checkpoint on disk.
+     */
+    public static void publish(Path tmp, Path latest) throws IOException {
+        Path old = latest.resolveSibling(latest.getFileName() + ".old");
         if (Files.exists(old)) deleteTree(old);
         if (Files.exists(latest)) Files.move(latest, old);
         Files.move(tmp, latest);
         if (Files.exists(old)) deleteTree(old);
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    public static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
             for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
         }

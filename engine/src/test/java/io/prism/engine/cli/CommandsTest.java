@@ -65,6 +65,28 @@ class CommandsTest {
     }
 
     @Test
+    void trainWithABaseFineTunesTheDiffusersUNetThenPredicts(@TempDir Path dir) throws Exception {
+        Path tiny = io.prism.engine.diffusers.MarigoldReference.tinyIid();
+        Path data = Files.createDirectories(dir.resolve("data")), val = Files.createDirectories(dir.resolve("val"));
+        for (int i = 0; i < 3; i++) writeFrame(data.resolve("f" + i + ".exr"), Synthetic.albedoPair(i, 32, 24), Synthetic.maskPair(i, 32, 24));
+        writeFrame(val.resolve("v.exr"), Synthetic.albedoPair(99, 32, 24), Synthetic.maskPair(99, 32, 24));
+        Path run = dir.resolve("run");
+        int code = new CommandLine(new TrainCommand()).execute("--task", "albedo", "--base", tiny.toString(), "--data", data.toString(),
+                "--val-data", val.toString(), "--out", run.toString(), "--steps", "2", "--batch", "2", "--lr", "1e-4",
+                "--validation-steps", "1", "--threads", "1");
+        assertThat(code).isZero();
+        Path model = run.resolve("model");
+        assertThat(model.resolve("model_index.json")).exists();
+        assertThat(model.resolve("unet/diffusion_pytorch_model.safetensors")).exists();
+        assertThat(Files.readString(model.resolve(io.prism.engine.marigold.train.MarigoldTrainer.TRAINING_RECORD)))
+                .contains("prism train --task albedo --base");
+        Path out = dir.resolve("albedo.exr");
+        assertThat(new CommandLine(new PredictCommand()).execute("--model", model.toString(), "--steps", "1",
+                data.resolve("f0.exr").toString(), out.toString())).isZero();
+        assertThat(ImageFiles.read(out).width()).isEqualTo(32);
+    }
+
+    @Test
     void predictWithACorruptCheckpointFailsWithTheReason(@TempDir Path dir) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         writeFrame(data.resolve("f.exr"), Synthetic.albedoPair(1, 32, 24), Synthetic.maskPair(1, 32, 24));

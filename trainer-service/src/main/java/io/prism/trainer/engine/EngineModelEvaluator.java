@@ -1,6 +1,7 @@
 package io.prism.trainer.engine;
 
-import io.prism.engine.DensePredictor;
+import io.prism.engine.Predictor;
+import io.prism.engine.Predictors;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.eval.Evaluator;
 import io.prism.engine.train.TrainingPair;
@@ -13,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Scores a checkpoint with the engine's {@link Evaluator} at the model's own processing resolution, with the
- * gate's fixed seed, steps and ensemble size — identical for every model it is asked about.
+ * Scores a checkpoint (compact or diffusers Marigold folder) with the engine's {@link Evaluator} at the model's own
+ * processing resolution, with the gate's fixed seed, steps and ensemble size — identical for every model it is asked
+ * about.
  */
 public final class EngineModelEvaluator implements ModelEvaluator {
     private final String device;
@@ -26,11 +28,11 @@ public final class EngineModelEvaluator implements ModelEvaluator {
     @Override
     public Map<String, Double> evaluate(String task, Path checkpoint, List<LabeledFrame> frames, TrainerConfig.Evaluation s) throws Exception {
         List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
-        try (DensePredictor p = DensePredictor.open(checkpoint, device, 0)) {
-            if (!p.spec().task().equals(task)) {
-                throw new IllegalArgumentException(checkpoint + " is a " + p.spec().task() + " model, not " + task);
+        try (Predictor p = Predictors.open(checkpoint, task, device, 0, "fp32")) {
+            if (!p.task().equals(task)) {
+                throw new IllegalArgumentException(checkpoint + " is a " + p.task() + " model, not " + task);
             }
-            PredictOptions o = PredictOptions.defaults(p.spec()).withSteps(s.steps()).withEnsembleSize(s.ensemble()).withSeed(s.seed());
+            PredictOptions o = p.defaultOptions().withSteps(s.steps()).withEnsembleSize(s.ensemble()).withSeed(s.seed());
             Map<String, Double> m = new LinkedHashMap<>(Evaluator.evaluate(p, pairs, o).asMap());
             m.keySet().removeIf(k -> k.startsWith("baseline_") || k.equals("images"));
             return m;

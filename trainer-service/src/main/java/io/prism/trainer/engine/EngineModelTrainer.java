@@ -2,6 +2,9 @@ package io.prism.trainer.engine;
 
 import ai.djl.pytorch.jni.JniUtils;
 import io.prism.engine.image.ImageOps;
+import io.prism.engine.marigold.MarigoldCheckpoint;
+import io.prism.engine.marigold.train.MarigoldTrainConfig;
+import io.prism.engine.marigold.train.MarigoldTrainer;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.engine.model.ModelSpec;
 import io.prism.engine.train.PairDataset;
@@ -26,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fine-tunes with the engine's {@link Trainer}: from the active checkpoint ({@code initFrom}), in the run's folder,
+ * Fine-tunes with the engine's {@link Trainer} (compact models) or {@link MarigoldTrainer} (imported diffusers Marigold
+ * models): from the active checkpoint ({@code initFrom}), in the run's folder,
  * with the configured effective batch and seeds, saving {@code checkpoint-latest} (weights, AdamW moments, step)
  * every {@code checkpointEvery} steps; a run that died resumes from there ({@code resume}). Each progress line the
  * engine prints (at most every two seconds) is passed to {@link ModelTrainer.Progress#step}; a callback that throws
@@ -47,7 +51,9 @@ public final class EngineModelTrainer implements ModelTrainer {
         ONE_AT_A_TIME.lockInterruptibly();
         try {
             // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that started
-            // the engine. Loading weights into parameters in place needs it off on this (run) thread too.
+            // the engine. Loading weights into parameters in place needs it off on this (run) thread too — after the
+            // engine (and its native library) is loaded, which may not have happened yet in this process.
+            io.prism.engine.Engines.pytorch(job.training().threads());
             JniUtils.setGradMode(false);
             return trainExclusively(job, frames, progress);
         } finally {
@@ -58,6 +64,9 @@ public final class EngineModelTrainer implements ModelTrainer {
     private Result trainExclusively(Job job, List<LabeledFrame> frames, Progress progress) throws Exception {
         if (frames.isEmpty()) throw new IllegalArgumentException("run " + job.runId() + " has no training pairs");
         TrainerConfig.Training t = job.training();
+        List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
+        PairDataset data = PairDataset.of(pairs, frames.size() + " production pairs of run " + job.runId());
+        if (MarigoldCheckpoint.isDiffusersFolder(job.baseCheckpoint())) return fineTuneMarigold(job, data, progress);
         ModelSpec base = ModelCheckpoint.load(job.baseCheckpoint()).spec();
         int crop = t.cropSize() > 0 ? t.cropSize() : autoCrop(base, frames);
         TrainConfig cfg = new TrainConfig(job.task(), job.task() + "-finetune-" + job.runId().substring(0, 8),
@@ -66,8 +75,6 @@ public final class EngineModelTrainer implements ModelTrainer {
                 t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, t.checkpointEvery(), 0, 0, 1,
                 job.baseCheckpoint().toString(), 0, null, 0, base.inference().processingResolution(), 0, true,
                 t.threads(), "prism trainer-service run " + job.runId(), foregroundWeight(base));
-        List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
-        PairDataset data = PairDataset.of(pairs, frames.size() + " production pairs of run " + job.runId());
 
         int resumedFrom = checkpointStep(job.runDir());
         progress.started(resumedFrom, t.steps());
@@ -80,6 +87,33 @@ public final class EngineModelTrainer implements ModelTrainer {
         progress.step(r.step(), t.steps(), r.lastLoss(), rate);
         LOG.info("event=engine-training-done run={} steps={} resumedFrom={} seconds={}", job.runId(), r.step(), resumedFrom,
                 String.format("%.1f", seconds));
+        return new Result(r.modelDir(), r.step(), resumedFrom, Map.of("loss", r.lastLoss(), "stepsPerSecond", rate,
+                "effectiveBatch", (double) t.effectiveBatch()));
+    }
+
+    /**
+     * An imported diffusers (Marigold) model: the engine's {@link MarigoldTrainer} fine-tunes its UNet with the same
+     * steps, batch, learning rate, seeds and checkpoint interval, at the model's own processing resolution; the result is
+     * a diffusers folder whose unchanged components are the base's files, so the registry stores only the new UNet.
+     */
+    private Result fineTuneMarigold(Job job, PairDataset data, Progress progress) throws Exception {
+        TrainerConfig.Training t = job.training();
+        MarigoldTrainConfig cfg = MarigoldTrainConfig.defaults(job.baseCheckpoint().toString(), job.runDir().toString())
+                .withSteps(t.steps()).withBatch(t.microBatch(), t.gradAccumulation())
+                .withLearningRate(t.learningRate(), Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
+                .withSeeds(t.trainSeed(), t.validationSeed(), t.dataSeed()).withEvery(t.checkpointEvery(), 0, 0)
+                .withThreads(t.threads()).withCommand("prism trainer-service run " + job.runId());
+        int resumedFrom = checkpointStep(job.runDir());
+        progress.started(resumedFrom, t.steps());
+        long t0 = System.nanoTime();
+        PrintStream sink = new PrintStream(new LineSink(progress, job.runDir(), resumedFrom), true, StandardCharsets.UTF_8);
+        MarigoldTrainer.Result r = new MarigoldTrainer(cfg, sink).train(data, List.of());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double rate = (r.step() - resumedFrom) / Math.max(1e-9, seconds);
+        progress.checkpoint(r.step(), r.checkpointDir());
+        progress.step(r.step(), t.steps(), r.lastLoss(), rate);
+        LOG.info("event=engine-training-done kind=marigold run={} steps={} resumedFrom={} seconds={}", job.runId(), r.step(),
+                resumedFrom, String.format("%.1f", seconds));
         return new Result(r.modelDir(), r.step(), resumedFrom, Map.of("loss", r.lastLoss(), "stepsPerSecond", rate,
                 "effectiveBatch", (double) t.effectiveBatch()));
     }

@@ -55,6 +55,6 @@ public final class Attention {
         o = toOut.forward(o);
         if (spatial) o = o.transpose(0, 2, 1).reshape(s);                                        // back to (N, C, H, W)
         if (residualConnection) o = o.add(residual);
-        return rescaleOutputFactor == 1f ? o : o.div(rescaleOutputFactor);
+        return rescaleOutputFactor == 1f ? o : o.div(io.prism.engine.model.Tensors.scalar(o, rescaleOutputFactor));
     }
 }

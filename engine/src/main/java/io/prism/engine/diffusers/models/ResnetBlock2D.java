@@ -45,6 +45,6 @@ public final class ResnetBlock2D {
         h = conv2.forward(silu(norm2.forward(h)));
         NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
         NDArray y = shortcut.add(h);
-        return outputScaleFactor == 1f ? y : y.div(outputScaleFactor);
+        return outputScaleFactor == 1f ? y : y.div(io.prism.engine.model.Tensors.scalar(y, outputScaleFactor));
     }
 }

@@ -50,7 +50,8 @@ public final class Functional {
         Shape qs = q.getShape(), ks = k.getShape();
         long b = qs.get(0), lq = qs.get(1), c = qs.get(2), lk = ks.get(1), d = c / heads;
         float scale = (float) (1 / Math.sqrt(d));
-        NDArray qh = q.reshape(b, lq, heads, d).transpose(0, 2, 1, 3).mul(scale);   // (B, H, Lq, D)
+        // the scale as a libtorch-owned tensor: autograd keeps it for backward (see Tensors.scalar)
+        NDArray qh = q.reshape(b, lq, heads, d).transpose(0, 2, 1, 3).mul(io.prism.engine.model.Tensors.scalar(q, scale));   // (B, H, Lq, D)
         NDArray kt = k.reshape(b, lk, heads, d).transpose(0, 2, 3, 1);              // (B, H, D, Lk)
         NDArray vh = v.reshape(b, lk, heads, d).transpose(0, 2, 1, 3);              // (B, H, Lk, D)
         long scoreBytes = b * heads * lq * lk * 4;
