@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
+import io.prism.engine.model.Tensors;
+
 import java.util.function.Function;
 
 /**
@@ -30,8 +32,10 @@ public final class Functional {
 
     /** tanh-approximated GELU (diffusers "gelu-approximate", T5 "gelu_new"). */
     public static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-        return x.mul(0.5f).mul(inner.tanh().add(1));
+        // scalars as tensors PyTorch owns: DJL frees a Number operand right after the op, but backward still reads it
+        NDArray cube = x.mul(x).mul(x);
+        NDArray inner = x.add(cube.mul(Tensors.scalar(x, 0.044715f))).mul(Tensors.scalar(x, (float) Math.sqrt(2 / Math.PI)));
+        return x.mul(Tensors.scalar(x, 0.5f)).mul(inner.tanh().add(Tensors.scalar(x, 1f)));
     }
 
     /**

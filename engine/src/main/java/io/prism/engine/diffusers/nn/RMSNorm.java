@@ -22,7 +22,7 @@ public final class RMSNorm {
     public NDArray forward(NDArray x) {
         NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = x32.square().mean(new int[] {-1}, true);
-        NDArray normed = x32.mul(variance.add(eps).pow(-0.5f));
+        NDArray normed = x32.div(variance.add(io.prism.engine.model.Tensors.scalar(variance, eps)).sqrt());   // no Number operands: see Tensors.scalar
         if (normed.getDataType() != weight.getDataType()) normed = normed.toType(weight.getDataType(), false);
         return normed.mul(weight);
     }
