@@ -1,5 +1,6 @@
 package io.prism.engine.transparency;
 
+import io.prism.engine.diffusers.InferenceTest;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -33,32 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fixtures), with their initial noise and posterior ε, at the README's tolerances: latents 5e-5, raw prediction,
  * channel and ensemble means 1e-5, the mask exactly.
  */
-class TransparencyPipelineTest {
-    static NDManager root;
-    NDManager manager;
-    boolean gradBefore;
-
-    @BeforeAll
-    static void engine() {
-        root = Engines.pytorch(1).newBaseManager();
-    }
-
-    @AfterAll
-    static void close() {
-        root.close();
-    }
-
-    @BeforeEach
-    void inference() {
-        gradBefore = Engines.gradMode(false);
-        manager = root.newSubManager();
-    }
-
-    @AfterEach
-    void release() {
-        manager.close();
-        Engines.gradMode(gradBefore);
-    }
+class TransparencyPipelineTest extends InferenceTest {
 
     TransparencyPipeline pipeline(Path transformerDir, SafetensorsFile inputs, boolean withScheduler) {
         Path tiny = Sd3Reference.tinyTransparency();

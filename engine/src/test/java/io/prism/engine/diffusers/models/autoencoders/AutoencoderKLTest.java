@@ -1,5 +1,6 @@
 package io.prism.engine.diffusers.models.autoencoders;
 
+import io.prism.engine.diffusers.InferenceTest;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -43,32 +44,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * latent channels, quant convs) and SD3 (16 channels, shift factor, no quant convs) fixtures, at the fixtures' README
  * tolerances; block outputs at 1e-5 × max|reference| to locate a divergence.
  */
-class AutoencoderKLTest {
-    static NDManager root;
-    NDManager manager;
-    boolean gradBefore;
-
-    @BeforeAll
-    static void engine() {
-        root = Engines.pytorch(1).newBaseManager();
-    }
-
-    @AfterAll
-    static void close() {
-        root.close();
-    }
-
-    @BeforeEach
-    void inference() {
-        gradBefore = Engines.gradMode(false);
-        manager = root.newSubManager();
-    }
-
-    @AfterEach
-    void release() {
-        manager.close();
-        Engines.gradMode(gradBefore);
-    }
+class AutoencoderKLTest extends InferenceTest {
 
     static Path sd3Dir() {
         Path dir = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata", "sd3-reference");

@@ -1,5 +1,6 @@
 package io.prism.engine.diffusers.models.transformers;
 
+import io.prism.engine.diffusers.InferenceTest;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -35,32 +36,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * plain joint block, context_pre_only block, RMS q/k norm) at the fixture README's tolerance (2e-5), with every
  * recorded intermediate at 1e-5 × max|reference| to locate a divergence.
  */
-class SD3Transformer2DModelTest {
-    static NDManager root;
-    NDManager manager;
-    boolean gradBefore;
-
-    @BeforeAll
-    static void engine() {
-        root = Engines.pytorch(1).newBaseManager();
-    }
-
-    @AfterAll
-    static void close() {
-        root.close();
-    }
-
-    @BeforeEach
-    void inference() {
-        gradBefore = Engines.gradMode(false);
-        manager = root.newSubManager();
-    }
-
-    @AfterEach
-    void release() {
-        manager.close();
-        Engines.gradMode(gradBefore);
-    }
+class SD3Transformer2DModelTest extends InferenceTest {
 
     static SD3Transformer2DModel tiny(NDManager m) {
         return SD3Transformer2DModel.load(Sd3Reference.tinyTransparency().resolve("transformer"), null, m, DataType.FLOAT32, false);
