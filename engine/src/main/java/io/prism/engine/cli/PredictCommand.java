@@ -52,7 +52,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or fp16 (GPU; diffusers models)") String dtype;
     @Option(names = "--threads", defaultValue = "0") int threads;
     @Option(names = "--noise", description = "diffusers models: initial latents (safetensors: one (E,4T,h,w) tensor, or one (1,4T,h,w) tensor per member in name order)") Path noise;
-    @Option(names = "--save-latents", description = "diffusers models: write preprocessed_image, image_latent and latent_out here (safetensors)") Path saveLatents;
+    @Option(names = "--save-latents", description = "diffusers models: write preprocessed_image, image_latent, init_pred_latent and latent_out here (safetensors; --noise takes it back)") Path saveLatents;
 
     @Override
     public Integer call() throws Exception {
@@ -76,7 +76,7 @@ public final class PredictCommand implements Callable<Integer> {
                 }
                 Map<String, FloatTensor> saved = new LinkedHashMap<>();
                 MarigoldPredictor.Reproducible run = mp.predictReproducibly(srgb, o, noise == null ? null : readNoise(noise), (k, v) -> {
-                    if (k.equals("preprocessed_image") || k.equals("image_latent")) saved.put(k, tensor(v));
+                    if (k.equals("preprocessed_image") || k.equals("image_latent") || k.equals("init_pred_latent")) saved.put(k, tensor(v));
                 });
                 if (saveLatents != null) {
                     saved.put("latent_out", new FloatTensor(run.output().latentShape(), run.output().latents()));
@@ -97,9 +97,15 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Initial latents from a safetensors file, members in tensor-name order, flattened. */
+    /**
+     * Initial latents from a safetensors file: its {@code init_pred_latent} (what --save-latents writes) or {@code latents}
+     * (diffusers' argument name) tensor if it has one, else every tensor, members in tensor-name order; flattened.
+     */
     static float[] readNoise(Path file) {
         SafetensorsFile f = SafetensorsFile.open(file);
+        for (String name : List.of("init_pred_latent", "latents")) {
+            if (f.entries().containsKey(name)) return f.floats(name);
+        }
         List<String> names = new ArrayList<>(f.entries().keySet());
         names.sort(null);
         List<float[]> parts = new ArrayList<>();

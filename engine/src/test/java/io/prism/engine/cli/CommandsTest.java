@@ -109,4 +109,28 @@ class CommandsTest {
         assertThat(lines).contains(TrainCommand.class.getName(), PredictCommand.class.getName(), BenchPredictCommand.class.getName());
         assertThat(new CommandLine(new BenchPredictCommand()).getCommandName()).isEqualTo("bench-predict");
     }
+
+    @Test
+    void aMarigoldFolderPredictsDirectlyAndARunReplaysExactlyFromItsSavedLatents(@TempDir Path dir) throws Exception {
+        Path tiny = io.prism.engine.diffusers.MarigoldReference.tinyIid();
+        Path in = dir.resolve("in.exr");
+        writeFrame(in, Synthetic.albedoPair(5, 32, 24), Synthetic.maskPair(5, 32, 24));
+        Path first = dir.resolve("first.exr"), again = dir.resolve("again.exr"), latents = dir.resolve("run.safetensors");
+        int code = new CommandLine(new PredictCommand()).execute("--model", tiny.toString(), "--resolution", "32", "--seed", "7",
+                "--save-latents", latents.toString(), in.toString(), first.toString());
+        assertThat(code).isZero();
+        var saved = io.prism.engine.diffusers.SafetensorsFile.open(latents);
+        assertThat(saved.entries()).containsKeys("preprocessed_image", "image_latent", "init_pred_latent", "latent_out");
+        assertThat(saved.entry("init_pred_latent").shape()).containsExactly(1, 8, 12, 16);   // (E, 4·2 targets, h, w) at 32×24
+        // another seed, but the saved initial latents: the same result to the bit
+        code = new CommandLine(new PredictCommand()).execute("--model", tiny.toString(), "--resolution", "32", "--seed", "99",
+                "--noise", latents.toString(), in.toString(), again.toString());
+        assertThat(code).isZero();
+        FloatImage a = ImageFiles.read(first), b = ImageFiles.read(again);
+        assertThat(a.channels()).containsExactlyInAnyOrder("R", "G", "B", "material.roughness", "material.metallicity");
+        for (int c = 0; c < a.channelCount(); c++) assertThat(b.planes()[c]).containsExactly(a.planes()[c]);
+        Path other = dir.resolve("other.exr");
+        new CommandLine(new PredictCommand()).execute("--model", tiny.toString(), "--resolution", "32", "--seed", "99", in.toString(), other.toString());
+        assertThat(ImageFiles.read(other).planes()[0]).as("a different seed without --noise differs").isNotEqualTo(a.planes()[0]);
+    }
 }
