@@ -203,9 +203,7 @@ public final class DensePredictor implements Predictor {
         double flopsPerPx = Math.max(1, denoiser.flopsPerLatentPixel());
         // activations scale with channels; approximate bytes per latent pixel by √(FLOPs per pixel) × 64
         double bytesPerItem = latentPixels * Math.sqrt(flopsPerPx) * 64 + latentPixels * latentPixels / 16.0 * 4;
-        long avail = Engines.availableMemory(device);
-        long b = (long) (avail / Math.max(1, bytesPerItem));
-        return (int) Math.max(1, Math.min(device.isGpu() ? 64 : 16, b));
+        return BatchSize.members(bytesPerItem, device);
     }
 
     /** Gaussian noise for one member, seeded by (seed, image tile, member) so batching never changes it. */

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.prism.engine.BatchSize;
 import io.prism.engine.Engines;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
@@ -37,7 +38,7 @@ public final class MarigoldPredictor implements Predictor {
     private final int batchSize;
     private boolean closed;
 
-    /** @param batchSize members per forward pass when the options leave it automatic (0) */
+    /** @param batchSize the most members per forward pass when the options leave it automatic (0); memory decides below that */
     public MarigoldPredictor(MarigoldPipeline pipeline, String task, int batchSize) {
         this.pipeline = pipeline;
         this.task = task;
@@ -86,7 +87,7 @@ public final class MarigoldPredictor implements Predictor {
             }
             var scheduler = sc.create();
             MarigoldPipeline p = new MarigoldPipeline(checkpoint, unet, vae, embedding, scheduler, m, dt);
-            return new MarigoldPredictor(p, task, d.isGpu() ? 8 : 2);
+            return new MarigoldPredictor(p, task, d.isGpu() ? 64 : 4);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -126,7 +127,8 @@ public final class MarigoldPredictor implements Predictor {
             long start = System.nanoTime();
             List<FloatImage> images = new ArrayList<>();
             for (int i : group) images.add(rgb(srgbImages.get(i), i));
-            int batch = o.batchSize() > 0 ? o.batchSize() : Math.min(images.size() * o.ensembleSize(), batchSize);
+            int batch = o.batchSize() > 0 ? o.batchSize()
+                    : Math.min(images.size() * o.ensembleSize(), autoBatch(images.get(0).width(), images.get(0).height(), o));
             MarigoldPipeline.Settings one = new MarigoldPipeline.Settings(s.steps(), s.ensembleSize(), s.processingResolution(),
                     true, batch, s.reduction(), s.outputUncertainty(), o.seed(), null);
             MarigoldPipeline.Output r = pipeline.run(images, one, null);
@@ -141,9 +143,27 @@ public final class MarigoldPredictor implements Predictor {
                                                          java.util.function.BiConsumer<String, NDArray> probe) {
         if (closed) throw new IllegalStateException("predictor is closed");
         long start = System.nanoTime();
-        MarigoldPipeline.Settings s = settings(o, o.batchSize() > 0 ? o.batchSize() : Math.min(o.ensembleSize(), batchSize), initialLatents);
+        MarigoldPipeline.Settings s = settings(o, o.batchSize() > 0 ? o.batchSize()
+                : Math.min(o.ensembleSize(), autoBatch(srgbImage.width(), srgbImage.height(), o)), initialLatents);
         MarigoldPipeline.Output r = pipeline.run(List.of(rgb(srgbImage, 0)), s, probe);
         return new Reproducible(toPrediction(r, 0, o, (System.nanoTime() - start) / 1e6, s.batchSize()), r);
+    }
+
+    /**
+     * Members per forward pass that fit the device's free memory ({@link BatchSize}), from a per-member estimate at the
+     * processing size: the UNet's top-level activations (~48 live tensors of its first width, skips included) plus its
+     * attention scores (chunked at 1 GiB, softmax doubles them), or the VAE decoder's full-resolution tensors, whichever
+     * is larger — the two never hold memory at the same time. Capped by {@code batchSize}.
+     */
+    int autoBatch(int width, int height, PredictOptions o) {
+        int f = pipeline.vae().scaleFactor();
+        int[] ps = MarigoldImageProcessor.processingSize(width, height, o.processingResolution() / f * f);
+        double latent = Math.ceil(ps[0] / (double) f) * Math.ceil(ps[1] / (double) f);
+        int c0 = pipeline.unet().config().blockOutChannels().get(0);
+        double heads = Math.max(1, c0 / 64.0);
+        double unet = latent * c0 * 4 * 48 + 2 * Math.min(heads * latent * latent * 4, 1L << 30);
+        double vae = (double) ps[0] * ps[1] * pipeline.vae().config().blockOutChannels().get(0) * 4 * 8;
+        return Math.min(batchSize, BatchSize.members(Math.max(unet, vae), pipeline.unet().parameters().values().iterator().next().getDevice()));
     }
 
     /** Prism's options in the pipeline's terms: normals reduce by closest/mean, the resolution a multiple of the VAE factor. */
