@@ -37,13 +37,14 @@ public final class BenchPredictCommand implements Callable<Integer> {
             + "to time instead: pipeline, UNet, VAE at --resolution") Path marigold;
     @Option(names = "--resolution", defaultValue = "768", description = "with --marigold: processing resolution") int resolution;
     @Option(names = "--repeats", defaultValue = "3", description = "with --marigold: timed runs per case (median)") int repeats;
+    @Option(names = "--dtype", defaultValue = "fp32", description = "with --marigold: fp32 or fp16 (GPU)") String dtype;
 
     @Override
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
         if (marigold != null) {
-            io.prism.engine.marigold.MarigoldBenchmark.run(marigold, resolution, steps, repeats, device, threads,
+            io.prism.engine.marigold.MarigoldBenchmark.run(marigold, resolution, steps, repeats, device, dtype, threads,
                     () -> matmulFlops(Engines.device(device)), System.out);
             return 0;
         }

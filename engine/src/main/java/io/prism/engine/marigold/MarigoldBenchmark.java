@@ -35,12 +35,13 @@ public final class MarigoldBenchmark {
      * @param matmul measures the reference matmul rate (FLOP/s); it runs before and after the cases, and the UNet's rate
      *               is also given against the better of the two (the reference moves with the machine's load)
      */
-    public static void run(Path dir, int resolution, List<Integer> steps, int repeats, String device, int threads,
+    public static void run(Path dir, int resolution, List<Integer> steps, int repeats, String device, String dtype, int threads,
                            java.util.function.DoubleSupplier matmul, PrintStream out) throws Exception {
         double matmulFlops = matmul.getAsDouble();
         MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(dir);
         var engine = Engines.pytorch(threads);
         Device d = Engines.device(device);
+        DataType dt = Engines.computeType(dtype, d);
         boolean random = !Files.isRegularFile(dir.resolve("unet/diffusion_pytorch_model.safetensors"))
                 && !Files.isRegularFile(dir.resolve("unet/diffusion_pytorch_model.safetensors.index.json"));
         try (NDManager m = engine.newBaseManager(d)) {
@@ -50,48 +51,50 @@ public final class MarigoldBenchmark {
                 UNet2DConditionModel unet;
                 AutoencoderKL vae;
                 if (random) {
-                    unet = new UNet2DConditionModel(StateDict.random(m, DataType.FLOAT32, 1), UNet2DConditionConfig.read(dir.resolve("unet/config.json")));
-                    vae = new AutoencoderKL(StateDict.random(m, DataType.FLOAT32, 2), AutoencoderKLConfig.read(dir.resolve("vae/config.json")));
+                    unet = new UNet2DConditionModel(StateDict.random(m, dt, 1), UNet2DConditionConfig.read(dir.resolve("unet/config.json")));
+                    vae = new AutoencoderKL(StateDict.random(m, dt, 2), AutoencoderKLConfig.read(dir.resolve("vae/config.json")));
                 } else {
-                    unet = UNet2DConditionModel.load(dir.resolve("unet"), null, m, DataType.FLOAT32, false);
-                    vae = AutoencoderKL.load(dir.resolve("vae"), null, m, DataType.FLOAT32, false);
+                    String variant = dt == DataType.FLOAT16 ? "fp16" : null;
+                    unet = UNet2DConditionModel.load(dir.resolve("unet"), variant, m, dt, false);
+                    vae = AutoencoderKL.load(dir.resolve("vae"), variant, m, dt, false);
                 }
                 int cross = unet.config().crossAttentionDim().get(0);
                 NDArray text = m.randomNormal(0, 0.5f, new Shape(1, 2, cross), DataType.FLOAT32);   // empty prompt: 2 tokens
+                NDArray textDt = text.toType(dt, false);
                 var scheduler = SchedulerConfig.fromDiffusers(dir.resolve("scheduler/scheduler_config.json")).create();
-                MarigoldPipeline pipeline = new MarigoldPipeline(checkpoint, unet, vae, text, scheduler, m.newSubManager(), DataType.FLOAT32);
-                out.printf("marigold %s (%s weights): UNet %,d + VAE %,d parameters, built in %.1f s; device %s%n", checkpoint.kind(),
-                        random ? "random" : "checkpoint", unet.parameterCount(), vae.parameterCount(), (System.nanoTime() - t0) / 1e9, device);
+                MarigoldPipeline pipeline = new MarigoldPipeline(checkpoint, unet, vae, text, scheduler, m.newSubManager(), dt);
+                out.printf("marigold %s (%s weights): UNet %,d + VAE %,d parameters, built in %.1f s; device %s, %s%n", checkpoint.kind(),
+                        random ? "random" : "checkpoint", unet.parameterCount(), vae.parameterCount(), (System.nanoTime() - t0) / 1e9, device, dt);
                 out.printf("reference: DJL matmul 1024x1024 float32 = %.1f GFLOP/s%n", matmulFlops / 1e9);
                 out.printf("%-34s %10s %10s %9s %12s%n", "case", "seconds", "GFLOP/s", "vs matmul", "peak RSS GB");
 
                 int f = vae.scaleFactor(), h = resolution / f, w = resolution / f;
                 double unetFlops = unet.flopsPerForward(h, w, 2);
-                NDArray latent = m.randomNormal(new Shape(1, unet.config().inChannels(), h, w));
+                NDArray latent = m.randomNormal(new Shape(1, unet.config().inChannels(), h, w)).toType(dt, false);
                 float[] t = {999f};
                 double unetSeconds = time(repeats, () -> {
                     try (NDManager s = m.newSubManager()) {
                         latent.tempAttach(s);
-                        unet.forward(latent, t, text).toFloatArray();
+                        unet.forward(latent, t, textDt).toType(DataType.FLOAT32, false).toFloatArray();
                     }
                     return 0;
                 });
                 row(out, "UNet forward, latent " + h + "x" + w, unetSeconds, unetFlops, matmulFlops);
                 double unetRate = unetFlops / unetSeconds;
-                NDArray image = m.randomUniform(-1, 1, new Shape(1, 3, resolution, resolution));
+                NDArray image = m.randomUniform(-1, 1, new Shape(1, 3, resolution, resolution)).toType(dt, false);
                 double enc = time(repeats, () -> {
                     try (NDManager s = m.newSubManager()) {
                         image.tempAttach(s);
-                        vae.encode(image).mean().toFloatArray();
+                        vae.encode(image).mean().toType(DataType.FLOAT32, false).toFloatArray();
                     }
                     return 0;
                 });
                 row(out, "VAE encode " + resolution + "x" + resolution, enc, 0, matmulFlops);
-                NDArray z = m.randomNormal(new Shape(1, 4, h, w));
+                NDArray z = m.randomNormal(new Shape(1, 4, h, w)).toType(dt, false);
                 double dec = time(repeats, () -> {
                     try (NDManager s = m.newSubManager()) {
                         z.tempAttach(s);
-                        vae.decode(z).toFloatArray();
+                        vae.decode(z).toType(DataType.FLOAT32, false).toFloatArray();
                     }
                     return 0;
                 });
