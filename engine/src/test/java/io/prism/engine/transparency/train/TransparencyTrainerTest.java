@@ -99,6 +99,31 @@ class TransparencyTrainerTest {
         assertThat(moved).as("weights moved between step 2 and step 4").isTrue();
     }
 
+    /** The successor's one-step model (16 input channels): trained at t = 1000 against the mask latent itself. */
+    @Test
+    void theEndToEndVariantLearnsTheMaskLatentInOneStep(@TempDir Path dir) throws Exception {
+        Path base = dir.resolve("e2e"), tiny = Sd3Reference.tinyTransparency();
+        try (var files = Files.walk(tiny)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Path rel = tiny.relativize(f);
+                Path src = rel.startsWith("transformer") ? Sd3Reference.tinyE2eTransformer().resolve(rel.getFileName()) : f;
+                Files.createDirectories(base.resolve(rel).getParent());
+                Files.copy(src, base.resolve(rel));
+            }
+        }
+        TransparencyTrainConfig cfg = TransparencyTrainConfig.defaults(base.toString(), dir.resolve("run").toString()).withSteps(20)
+                .withBatch(2, 2).withLearningRate(1e-3, 2).withProcessingResolution(32).withThreads(1);
+        TransparencyTrainer.Result r = new TransparencyTrainer(cfg, QUIET).train(data(), holdout);
+        System.out.printf("e2e: holdout objective %.4f -> %.4f, mask latent error %.4f -> %.4f%n", r.holdoutBefore(), r.holdoutAfter(),
+                r.before().latentError(), r.after().latentError());
+        // the end-to-end objective is the pipeline's own latent error: both measure the one-step prediction against x0
+        assertThat(r.holdoutBefore()).isCloseTo(r.before().latentError(), org.assertj.core.api.Assertions.within(1e-4 * r.holdoutBefore()));
+        assertThat(r.after().latentError()).isLessThan(r.before().latentError() * 0.5);
+        try (TransparencyPredictor p = TransparencyPredictor.open(r.modelDir(), "mask", "cpu", 1, "fp32")) {
+            assertThat(p.pipeline().endToEnd()).isTrue();
+        }
+    }
+
     static double mean(double[] v, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) s += v[i];
