@@ -194,7 +194,7 @@ public final class TransparencyTrainer {
             bar.done();
             double holdoutAfter = holdoutLoss(objective, holdout, manager);
             Validation after = validate(pipeline, holdout, manager);
-            say("holdout objective %.5f -> %.5f; %s -> %s", holdoutBefore, holdoutAfter, before, after);
+            if (after != null) say("holdout objective %.5f -> %.5f; %s -> %s", holdoutBefore, holdoutAfter, before, after);
             Path modelDir = out.resolve(MODEL);
             writeModel(modelDir, base, out, transformer, step, endToEnd, data.describe(), validation.size(), holdoutBefore, holdoutAfter, before, after);
             say("saved %s to %s", cfg.name(), modelDir);
