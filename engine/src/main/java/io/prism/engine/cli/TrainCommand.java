@@ -43,6 +43,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "(its transformer, rectified flow or one-step end-to-end); output OUT/model is a diffusers folder") Path base;
     @Option(names = "--multires-noise", defaultValue = "0.9", description = "--base: Marigold's multi-resolution noise strength "
             + "(0 = Gaussian), annealed with the timestep") double multiResNoise;
+    @Option(names = "--widen", description = "--task mask with an SD3.5 base (transformer in 16): widen its patch projection to "
+            + "[image ‖ mask] latents, 'random' (the reference) or 'duplicate' (copies halved)") String widen;
     @Option(names = "--device", defaultValue = "cpu", description = "--base: cpu or gpu:N") String device;
     @Option(names = "--lr", description = "peak learning rate (default 1e-3; with --base 3e-5)") Double lr;
     @Option(names = "--weight-decay", defaultValue = "1e-4") double weightDecay;
@@ -79,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (!task.equals("mask")) throw new IllegalArgumentException(base + " is an SD3 transparency folder: it trains task mask, not " + task);
             TransparencyTrainConfig cfg = new TransparencyTrainConfig(base.toString(), name, out.toString(), steps, batch, gradAccum,
                     lr == null ? 5e-6 : lr, weightDecay, warmup, 0.05, 1.0, resolution == null ? 0 : resolution, seedTrain, seedVal,
-                    seedData, checkpointEvery, validationSteps, haltAfter, !noResume, threads, device, command);
+                    seedData, checkpointEvery, validationSteps, haltAfter, !noResume, threads, device, command, widen);
             TransparencyTrainer.Result r = new TransparencyTrainer(cfg, System.out).train(train, val);
             System.out.println(r.finished() ? "model: " + r.modelDir() + (r.after() == null ? "" : "\n" + r.after())
                     : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());

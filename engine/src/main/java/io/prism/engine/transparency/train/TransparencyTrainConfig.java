@@ -29,13 +29,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param threads              PyTorch threads (0 = default)
  * @param device               "cpu" or "gpu:N"
  * @param command              the command line that started the run, recorded with the model
+ * @param widen                for a base whose transformer takes only the latent (an SD3.5 base, in_channels C): train the
+ *                             rectified-flow variant with the patch projection widened to 2C inputs — "random" (the
+ *                             reference: the whole widened pos_embed.proj.weight at Conv2d's default init, bias kept) or
+ *                             "duplicate" (Marigold's: input channel j = pretrained channel j mod C, halved); null: the
+ *                             base's transformer as it is (a C-input base then trains the one-step end-to-end variant)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TransparencyTrainConfig(String base, String name, String outputDir, int steps, int microBatch, int gradAccumulation,
                                       double learningRate, double weightDecay, int warmupSteps, double minLrFactor, double gradClip,
                                       int processingResolution, long trainSeed, long validationSeed, long dataSeed,
                                       int checkpointEvery, int validationSteps, int haltAfterStep, boolean resume, int threads,
-                                      String device, String command) {
+                                      String device, String command, String widen) {
 
     public TransparencyTrainConfig {
         if (base == null) throw new IllegalArgumentException("base (an SD3 transparency folder) is required");
@@ -47,12 +52,15 @@ public record TransparencyTrainConfig(String base, String name, String outputDir
         if (validationSteps < 1) throw new IllegalArgumentException("validationSteps must be >= 1");
         name = name == null ? "mask-sd3-finetune" : name;
         device = device == null ? "cpu" : device;
+        if (widen != null && !widen.equals("random") && !widen.equals("duplicate")) {
+            throw new IllegalArgumentException("widen must be random or duplicate, got " + widen);
+        }
     }
 
     /** The reference's recipe where it fits a Java run (lr 5e-6, batch 1 × 16, 1024 px); a CPU run shrinks it with the with-methods. */
     public static TransparencyTrainConfig defaults(String base, String outputDir) {
         return new TransparencyTrainConfig(base, null, outputDir, 1000, 1, 16, 5e-6, 1e-2, 100, 0.01, 1.0, 0, 1, 2, 3, 250, 4, 0,
-                true, 0, "cpu", null);
+                true, 0, "cpu", null, null);
     }
 
     public int effectiveBatch() {
@@ -62,54 +70,60 @@ public record TransparencyTrainConfig(String base, String name, String outputDir
     public TransparencyTrainConfig withSteps(int v) {
         return new TransparencyTrainConfig(base, name, outputDir, v, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, widen);
     }
 
     public TransparencyTrainConfig withBatch(int micro, int accumulation) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, micro, accumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, widen);
     }
 
     public TransparencyTrainConfig withLearningRate(double lr, int warmup) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, lr, weightDecay, warmup,
                 minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, widen);
     }
 
     public TransparencyTrainConfig withProcessingResolution(int v) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, v, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, widen);
     }
 
     public TransparencyTrainConfig withSeeds(long train, long validation, long data) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, train, validation, data, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, widen);
     }
 
     public TransparencyTrainConfig withHaltAfterStep(int v) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                v, resume, threads, device, command);
+                v, resume, threads, device, command, widen);
     }
 
     public TransparencyTrainConfig withThreads(int v) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, v, device, command);
+                haltAfterStep, resume, v, device, command, widen);
     }
 
     public TransparencyTrainConfig withDevice(String v) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, v, command);
+                haltAfterStep, resume, threads, v, command, widen);
     }
 
     public TransparencyTrainConfig withCommand(String v) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, v);
+                haltAfterStep, resume, threads, device, v, widen);
+    }
+
+    public TransparencyTrainConfig withWiden(String v) {
+        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
+                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
+                haltAfterStep, resume, threads, device, command, v);
     }
 }

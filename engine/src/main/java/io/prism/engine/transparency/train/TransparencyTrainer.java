@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.prism.engine.Engines;
 import io.prism.engine.diffusers.InvalidCheckpointException;
+import io.prism.engine.diffusers.SafetensorsFile;
+import io.prism.engine.marigold.train.FineTuneBase;
 import io.prism.engine.diffusers.models.autoencoders.AutoencoderKL;
 import io.prism.engine.diffusers.models.transformers.SD3Transformer2DModel;
 import io.prism.engine.diffusers.models.transformers.SD3Transformer2DModelConfig;
@@ -125,9 +127,10 @@ public final class TransparencyTrainer {
             AutoencoderKL vae = AutoencoderKL.load(base.resolve("vae"), null, manager, DataType.FLOAT32, false);
             EmptyPromptEmbedding.SD3 cond = conditioning(base, out, manager);
             FlowMatchEulerDiscreteScheduler scheduler = new FlowMatchEulerDiscreteScheduler(FlowMatchEulerDiscreteConfig.read(base.resolve("scheduler")));
-            SD3Transformer2DModel transformer = SD3Transformer2DModel.load(resuming ? latest.resolve("transformer") : base.resolve("transformer"),
-                    null, manager, DataType.FLOAT32, true);
             int latentChannels = vae.config().latentChannels();
+            Path startDir = startingTransformer(base, out.resolve("initial"), latentChannels);
+            SD3Transformer2DModel transformer = SD3Transformer2DModel.load(resuming ? latest.resolve("transformer") : startDir,
+                    null, manager, DataType.FLOAT32, true);
             SD3Transformer2DModelConfig tc = transformer.config();
             boolean endToEnd = tc.inChannels() == latentChannels;
             if (!endToEnd && tc.inChannels() != 2 * latentChannels || tc.outChannels() != latentChannels) {
@@ -183,7 +186,7 @@ public final class TransparencyTrainer {
                 bar.update(step, loss, lr, gradNorm, (System.nanoTime() - start) / 1e9, step - firstStep);
                 boolean last = step == cfg.steps(), halt = cfg.haltAfterStep() > 0 && step >= cfg.haltAfterStep() && !last;
                 if (last || halt || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
-                    saveCheckpoint(latest, base, transformer, adam, names, step);
+                    saveCheckpoint(latest, startDir, transformer, adam, names, step);
                 }
                 if (halt) {
                     bar.done();
@@ -196,7 +199,7 @@ public final class TransparencyTrainer {
             Validation after = validate(pipeline, holdout, manager);
             if (after != null) say("holdout objective %.5f -> %.5f; %s -> %s", holdoutBefore, holdoutAfter, before, after);
             Path modelDir = out.resolve(MODEL);
-            writeModel(modelDir, base, out, transformer, step, endToEnd, data.describe(), validation.size(), holdoutBefore, holdoutAfter, before, after);
+            writeModel(modelDir, base, startDir, out, transformer, step, endToEnd, data.describe(), validation.size(), holdoutBefore, holdoutAfter, before, after);
             say("saved %s to %s", cfg.name(), modelDir);
             return new Result(step, true, modelDir, latest, toArray(losses), holdoutBefore, holdoutAfter, before, after);
         } finally {
@@ -348,6 +351,56 @@ public final class TransparencyTrainer {
         return union == 0 ? 1 : (double) inter / union;
     }
 
+    /**
+     * The transformer training starts from: the base's, or (with {@code widen} on a base whose transformer takes only the
+     * C-channel latent) a copy with the patch projection widened to [image ‖ noisy mask] = 2C inputs, written once to
+     * {@code scratch/transformer/} (config.json with in_channels 2C, F32 weights).
+     */
+    private Path startingTransformer(Path base, Path scratch, int latentChannels) throws IOException {
+        Path dir = base.resolve("transformer");
+        if (cfg.widen() == null) return dir;
+        SD3Transformer2DModelConfig c = SD3Transformer2DModelConfig.read(dir.resolve("config.json"));
+        if (c.inChannels() != latentChannels) {
+            throw new InvalidCheckpointException(dir.resolve("config.json") + ": in_channels " + c.inChannels() + " cannot be widened ("
+                    + latentChannels + " = the VAE's latent channels expected)");
+        }
+        Path out = scratch.resolve("transformer");
+        if (Files.isRegularFile(out.resolve(WEIGHTS))) return out;
+        Path tmp = scratch.resolve("transformer.tmp");
+        if (Files.exists(tmp)) Trainer.deleteTree(tmp);
+        Files.createDirectories(tmp);
+        SafetensorsFile file = SafetensorsFile.open(dir.resolve(WEIGHTS));
+        Map<String, FloatTensor> w = new LinkedHashMap<>();
+        for (String name : file.entries().keySet()) {
+            FloatTensor t = new FloatTensor(file.entry(name).shape(), file.floats(name));
+            w.put(name, name.equals(PATCH_PROJECTION) ? widenPatchProjection(t, cfg.widen(), cfg.trainSeed()) : t);
+        }
+        Safetensors.write(tmp.resolve(WEIGHTS), w, Map.of("format", "pt"));
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        json.put("in_channels", 2 * latentChannels);
+        JSON.writeValue(tmp.resolve("config.json").toFile(), json);
+        Files.move(tmp, out);
+        return out;
+    }
+
+    static final String PATCH_PROJECTION = "pos_embed.proj.weight";
+
+    /**
+     * The patch projection (D, C, p, p) widened to (D, 2C, p, p): "duplicate" repeats the pretrained input channels and
+     * halves them ({@link FineTuneBase#widenConvIn}), so equal image and noisy latents give the pretrained activation;
+     * "random" is what the reference gets from diffusers' ignore_mismatched_sizes — the whole tensor at nn.Conv2d's
+     * default init, U(±1/√fan_in) with fan_in = 2C·p² — here seeded by the training seed.
+     */
+    static FloatTensor widenPatchProjection(FloatTensor w, String mode, long seed) {
+        if (mode.equals("duplicate")) return FineTuneBase.widenConvIn(w, 2);
+        long[] s = {w.shape()[0], 2 * w.shape()[1], w.shape()[2], w.shape()[3]};
+        float[] v = new float[w.data().length * 2];
+        double bound = 1 / Math.sqrt(s[1] * s[2] * s[3]);
+        SplittableRandom r = new SplittableRandom(Seeds.mix(seed, 0, 53));
+        for (int i = 0; i < v.length; i++) v[i] = (float) ((2 * r.nextDouble() - 1) * bound);
+        return new FloatTensor(s, v);
+    }
+
     /** The empty-prompt conditioning: the base's stored tensors, or computed once by its text encoders and kept in the run folder. */
     private static EmptyPromptEmbedding.SD3 conditioning(Path base, Path out, NDManager manager) throws IOException {
         Path stored = base.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE);
@@ -361,12 +414,12 @@ public final class TransparencyTrainer {
 
     // ---- checkpoints and output
 
-    private void saveCheckpoint(Path latest, Path base, SD3Transformer2DModel transformer, AdamW adam, List<String> names, int step)
+    private void saveCheckpoint(Path latest, Path startDir, SD3Transformer2DModel transformer, AdamW adam, List<String> names, int step)
             throws IOException {
         Path tmp = latest.resolveSibling(Trainer.LATEST + ".tmp");
         if (Files.exists(tmp)) Trainer.deleteTree(tmp);
         Files.createDirectories(tmp.resolve("transformer"));
-        writeTransformer(tmp.resolve("transformer"), base, transformer);
+        writeTransformer(tmp.resolve("transformer"), startDir, transformer);
         Safetensors.write(tmp.resolve("optimizer.safetensors"), adam.moments(names), Map.of("step", Integer.toString(step)));
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("step", step);
@@ -378,14 +431,14 @@ public final class TransparencyTrainer {
         Trainer.publish(tmp, latest);
     }
 
-    /** transformer/ in diffusers layout: the base's config.json (hard-linked) and every tensor (F32, checkpoint names). */
-    private static void writeTransformer(Path dir, Path base, SD3Transformer2DModel transformer) throws IOException {
+    /** transformer/ in diffusers layout: the starting config.json (hard-linked) and every tensor (F32, checkpoint names). */
+    private static void writeTransformer(Path dir, Path startDir, SD3Transformer2DModel transformer) throws IOException {
         Map<String, FloatTensor> w = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : transformer.tensors().entrySet()) {
             w.put(e.getKey(), new FloatTensor(e.getValue().getShape().getShape(), e.getValue().toType(DataType.FLOAT32, false).toFloatArray()));
         }
         Safetensors.write(dir.resolve(WEIGHTS), w, Map.of("format", "pt"));
-        Trainer.link(base.resolve("transformer/config.json"), dir.resolve("config.json"));
+        Trainer.link(startDir.resolve("config.json"), dir.resolve("config.json"));
     }
 
     /** A resume must continue the same run: same base and the settings every draw and update depends on. */
@@ -399,6 +452,7 @@ public final class TransparencyTrainer {
         if (saved.learningRate() != cfg.learningRate() || saved.warmupSteps() != cfg.warmupSteps() || saved.minLrFactor() != cfg.minLrFactor()
                 || saved.weightDecay() != cfg.weightDecay() || saved.gradClip() != cfg.gradClip()) diffs.add("learning rate");
         if (saved.processingResolution() != cfg.processingResolution()) diffs.add("data");
+        if (!java.util.Objects.equals(saved.widen(), cfg.widen())) diffs.add("widen");
         if (!diffs.isEmpty()) {
             throw new IllegalArgumentException("cannot resume " + cfg.outputDir() + ": configuration differs in " + diffs
                     + " (use a new output folder, or resume=false to start over)");
@@ -406,7 +460,7 @@ public final class TransparencyTrainer {
     }
 
     /** The fine-tuned folder: the new transformer weights; every other file of the base linked (written once in a registry). */
-    private void writeModel(Path modelDir, Path base, Path runDir, SD3Transformer2DModel transformer, int step, boolean endToEnd, String data,
+    private void writeModel(Path modelDir, Path base, Path startDir, Path runDir, SD3Transformer2DModel transformer, int step, boolean endToEnd, String data,
                             int validationFrames, double holdoutBefore, double holdoutAfter, Validation before, Validation after) throws IOException {
         Path tmp = modelDir.resolveSibling(MODEL + ".tmp");
         if (Files.exists(tmp)) Trainer.deleteTree(tmp);
@@ -417,13 +471,13 @@ public final class TransparencyTrainer {
         }
         for (Path f : files) {
             Path rel = base.relativize(f);
-            boolean oldWeights = rel.getNameCount() == 2 && rel.getName(0).toString().equals("transformer")
-                    && !rel.getFileName().toString().equals("config.json");
-            if (oldWeights || rel.toString().equals(TRAINING_RECORD)) continue;
+            boolean transformerFile = rel.getNameCount() == 2 && rel.getName(0).toString().equals("transformer");
+            if (transformerFile || rel.toString().equals(TRAINING_RECORD)) continue;
             Files.createDirectories(tmp.resolve(rel).getParent());
             Trainer.link(f, tmp.resolve(rel));
         }
-        writeTransformer(tmp.resolve("transformer"), base, transformer);
+        Files.createDirectories(tmp.resolve("transformer"));
+        writeTransformer(tmp.resolve("transformer"), startDir, transformer);
         Path computed = runDir.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE);
         if (!Files.isRegularFile(base.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE)) && Files.isRegularFile(computed)) {
             Trainer.link(computed, tmp.resolve(TransparencyPredictor.PROMPT_EMBEDS_FILE));

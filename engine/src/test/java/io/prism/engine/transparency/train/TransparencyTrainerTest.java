@@ -104,15 +104,7 @@ class TransparencyTrainerTest {
     /** The successor's one-step model (16 input channels): trained at t = 1000 against the mask latent itself. */
     @Test
     void theEndToEndVariantLearnsTheMaskLatentInOneStep(@TempDir Path dir) throws Exception {
-        Path base = dir.resolve("e2e"), tiny = Sd3Reference.tinyTransparency();
-        try (var files = Files.walk(tiny)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                Path rel = tiny.relativize(f);
-                Path src = rel.startsWith("transformer") ? Sd3Reference.tinyE2eTransformer().resolve(rel.getFileName()) : f;
-                Files.createDirectories(base.resolve(rel).getParent());
-                Files.copy(src, base.resolve(rel));
-            }
-        }
+        Path base = e2eBase(dir.resolve("e2e"));
         TransparencyTrainConfig cfg = TransparencyTrainConfig.defaults(base.toString(), dir.resolve("run").toString()).withSteps(20)
                 .withBatch(2, 2).withLearningRate(1e-3, 2).withProcessingResolution(32).withThreads(1);
         TransparencyTrainer.Result r = new TransparencyTrainer(cfg, QUIET).train(data(), holdout);
@@ -124,6 +116,53 @@ class TransparencyTrainerTest {
         try (TransparencyPredictor p = TransparencyPredictor.open(r.modelDir(), "mask", "cpu", 1, "fp32")) {
             assertThat(p.pipeline().endToEnd()).isTrue();
         }
+    }
+
+    /** An SD3.5-style base (transformer in 16) widened to [image ‖ mask] as Marigold widens: copies halved; the rest untouched. */
+    @Test
+    void aSixteenChannelBaseIsWidenedToThirtyTwoInputsByDuplicatingAndHalving(@TempDir Path dir) throws Exception {
+        Path base = e2eBase(dir.resolve("sd35"));
+        TransparencyTrainConfig cfg = TransparencyTrainConfig.defaults(base.toString(), dir.resolve("run").toString()).withSteps(2)
+                .withBatch(1, 1).withProcessingResolution(32).withThreads(1).withWiden("duplicate");
+        TransparencyTrainer.Result r = new TransparencyTrainer(cfg, QUIET).train(data(), List.of());
+        Map<String, FloatTensor> original = Safetensors.read(base.resolve("transformer/diffusion_pytorch_model.safetensors"));
+        Map<String, FloatTensor> widened = Safetensors.read(dir.resolve("run/initial/transformer/diffusion_pytorch_model.safetensors"));
+        assertThat(widened.keySet()).isEqualTo(original.keySet());
+        FloatTensor w = original.get(TransparencyTrainer.PATCH_PROJECTION), v = widened.get(TransparencyTrainer.PATCH_PROJECTION);
+        long d = w.shape()[0], c = w.shape()[1], kk = w.shape()[2] * w.shape()[3];
+        assertThat(v.shape()).containsExactly(d, 2 * c, w.shape()[2], w.shape()[3]);
+        for (long o = 0; o < d; o++) {
+            for (long j = 0; j < 2 * c; j++) {
+                for (long k = 0; k < kk; k++) {
+                    assertThat(v.data()[(int) ((o * 2 * c + j) * kk + k)]).isEqualTo(w.data()[(int) ((o * c + j % c) * kk + k)] / 2);
+                }
+            }
+        }
+        for (String k : original.keySet()) if (!k.equals(TransparencyTrainer.PATCH_PROJECTION)) assertThat(widened.get(k).data()).as(k).containsExactly(original.get(k).data());
+        try (TransparencyPredictor p = TransparencyPredictor.open(r.modelDir(), "mask", "cpu", 1, "fp32")) {
+            assertThat(p.pipeline().endToEnd()).as("the widened model is the rectified-flow variant").isFalse();
+            assertThat(p.pipeline().transformer().config().inChannels()).isEqualTo(32);
+        }
+        // the reference's way: the whole widened tensor at Conv2d's default init, seeded
+        FloatTensor random = TransparencyTrainer.widenPatchProjection(w, "random", 1), again = TransparencyTrainer.widenPatchProjection(w, "random", 1);
+        assertThat(random.data()).containsExactly(again.data());
+        double bound = 1 / Math.sqrt(2 * c * kk), max = 0;
+        for (float x : random.data()) max = Math.max(max, Math.abs(x));
+        assertThat(max).isLessThanOrEqualTo(bound).isGreaterThan(0.9 * bound);
+    }
+
+    /** The tiny folder with the successor's 16-input transformer: what a plain SD3.5 base looks like to the trainer. */
+    static Path e2eBase(Path base) throws java.io.IOException {
+        Path tiny = Sd3Reference.tinyTransparency();
+        try (var files = Files.walk(tiny)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Path rel = tiny.relativize(f);
+                Path src = rel.startsWith("transformer") ? Sd3Reference.tinyE2eTransformer().resolve(rel.getFileName()) : f;
+                Files.createDirectories(base.resolve(rel).getParent());
+                Files.copy(src, base.resolve(rel));
+            }
+        }
+        return base;
     }
 
     static double mean(double[] v, int from, int to) {
