@@ -3,6 +3,9 @@ package io.prism.engine.cli;
 import io.prism.engine.Engines;
 import io.prism.engine.marigold.train.MarigoldTrainConfig;
 import io.prism.engine.marigold.train.MarigoldTrainer;
+import io.prism.engine.transparency.TransparencyPredictor;
+import io.prism.engine.transparency.train.TransparencyTrainConfig;
+import io.prism.engine.transparency.train.TransparencyTrainer;
 import io.prism.engine.train.ExrFolderPairDataset;
 import io.prism.engine.train.TrainConfig;
 import io.prism.engine.train.Trainer;
@@ -35,10 +38,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "1000") int steps;
     @Option(names = "--batch", defaultValue = "8", description = "micro-batch") int batch;
     @Option(names = "--grad-accum", defaultValue = "1", description = "micro-batches per optimiser step") int gradAccum;
-    @Option(names = "--base", description = "diffusers folder whose UNet to fine-tune the Marigold way: a Marigold checkpoint "
-            + "(as it is) or a Stable Diffusion 2 folder (conv_in/conv_out widened); output OUT/model is a diffusers folder") Path base;
+    @Option(names = "--base", description = "diffusers folder to fine-tune: a Marigold checkpoint (as it is) or a Stable Diffusion 2 "
+            + "folder (conv_in/conv_out widened), its UNet the Marigold way; or, with --task mask, an SD3 transparency folder "
+            + "(its transformer, rectified flow or one-step end-to-end); output OUT/model is a diffusers folder") Path base;
     @Option(names = "--multires-noise", defaultValue = "0.9", description = "--base: Marigold's multi-resolution noise strength "
             + "(0 = Gaussian), annealed with the timestep") double multiResNoise;
+    @Option(names = "--widen", description = "--task mask with an SD3.5 base (transformer in 16): widen its patch projection to "
+            + "[image ‖ mask] latents, 'random' (the reference) or 'duplicate' (copies halved)") String widen;
     @Option(names = "--device", defaultValue = "cpu", description = "--base: cpu or gpu:N") String device;
     @Option(names = "--lr", description = "peak learning rate (default 1e-3; with --base 3e-5)") Double lr;
     @Option(names = "--weight-decay", defaultValue = "1e-4") double weightDecay;
@@ -71,6 +77,16 @@ public final class TrainCommand implements Callable<Integer> {
         String command = "prism train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         ExrFolderPairDataset train = new ExrFolderPairDataset(data, task);
         List<TrainingPair> val = valData == null ? List.of() : new ExrFolderPairDataset(valData, task).all();
+        if (base != null && TransparencyPredictor.isSd3Folder(base)) {
+            if (!task.equals("mask")) throw new IllegalArgumentException(base + " is an SD3 transparency folder: it trains task mask, not " + task);
+            TransparencyTrainConfig cfg = new TransparencyTrainConfig(base.toString(), name, out.toString(), steps, batch, gradAccum,
+                    lr == null ? 5e-6 : lr, weightDecay, warmup, 0.05, 1.0, resolution == null ? 0 : resolution, seedTrain, seedVal,
+                    seedData, checkpointEvery, validationSteps, haltAfter, !noResume, threads, device, command, widen);
+            TransparencyTrainer.Result r = new TransparencyTrainer(cfg, System.out).train(train, val);
+            System.out.println(r.finished() ? "model: " + r.modelDir() + (r.after() == null ? "" : "\n" + r.after())
+                    : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());
+            return 0;
+        }
         if (base != null) {
             MarigoldTrainConfig cfg = new MarigoldTrainConfig(base.toString(), task, name, out.toString(), steps, batch, gradAccum,
                     lr == null ? 3e-5 : lr, weightDecay, warmup, 0.05, 1.0, resolution == null ? 0 : resolution, !noFlip,

@@ -75,6 +75,38 @@ public final class FlowMatchEulerDiscreteScheduler {
         return t;
     }
 
+    /**
+     * The training-table index of the reference's timestep sampling for one logit-normal draw u = sigmoid(N(0, 1))
+     * (Transparency-Segmentation utils/stable_diffusion_3.py L4-39): index = ⌊u·T⌋ into the construction table (already
+     * shifted once), that timestep shifted <em>again</em> by the config's shift, then snapped to the nearest table entry
+     * (the first on a tie, as torch's argmin). Net effect ≈ shift² (σ″ = 9s/(1 + 8s) for shift 3). float32 arithmetic
+     * as torch's; σ = {@link #trainSigmas()}[index], t = {@link #trainTimesteps()}[index].
+     */
+    public int trainingIndex(float u) {
+        int n = config.numTrainTimesteps();
+        if (!(u >= 0f && u < 1f)) throw new IllegalArgumentException("u must be in [0, 1), got " + u);
+        float[] table = trainTimesteps();
+        int idx = Math.min(n - 1, (int) (u * (float) n));
+        float tn = table[idx] / n;
+        float s = (float) config.shift();
+        float reshifted = s * tn / (1f + (s - 1f) * tn) * n;
+        int best = 0;
+        float bestDist = Float.POSITIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float d = Math.abs(table[i] - reshifted);
+            if (d < bestDist) {
+                bestDist = d;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** u = sigmoid(z), z ~ N(0, 1): the logit-normal density (mean 0, std 1) the reference samples training timesteps from. */
+    public static float logitNormal(float z) {
+        return (float) (1 / (1 + Math.exp(-z)));
+    }
+
     /** Euler step {@code index} of the schedule {@code sigmas}: sample + (σ_{index+1} − σ_index) · velocity, in float32. */
     public NDArray step(NDArray velocity, int index, float[] sigmas, NDArray sample) {
         float dt = sigmas[index + 1] - sigmas[index];

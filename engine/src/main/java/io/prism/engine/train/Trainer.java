@@ -453,6 +453,16 @@ public final class Trainer {
         if (Files.exists(old)) deleteTree(old);
     }
 
+    /** A hard link to {@code src} (one stored copy in a content-addressed registry), or a copy where the file system refuses links. */
+    public static void link(Path src, Path dst) throws IOException {
+        Files.deleteIfExists(dst);
+        try {
+            Files.createLink(dst, src);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(src, dst);
+        }
+    }
+
     public static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
             for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);

@@ -47,7 +47,7 @@ import java.util.Map;
 public final class TransparencyPredictor implements Predictor {
     public static final String PROMPT_EMBEDS_FILE = "prompt_embeds.safetensors";
     /** The reference's max_sequence_length when it built the empty-prompt conditioning without T5. */
-    static final int T5_TOKENS = 77;
+    public static final int T5_TOKENS = 77;
     /** The reference's processing size (its dataloader resizes frames to 1024²). */
     public static final int DEFAULT_PROCESSING_RESOLUTION = 1024;
     private final TransparencyPipeline pipeline;

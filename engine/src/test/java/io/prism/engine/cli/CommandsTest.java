@@ -87,6 +87,24 @@ class CommandsTest {
     }
 
     @Test
+    void trainMaskWithAnSd3BaseFineTunesTheTransformerThenPredicts(@TempDir Path dir) throws Exception {
+        Path tiny = io.prism.engine.diffusers.Sd3Reference.tinyTransparency();
+        Path data = Files.createDirectories(dir.resolve("data"));
+        for (int i = 0; i < 2; i++) writeFrame(data.resolve("f" + i + ".exr"), Synthetic.albedoPair(i, 32, 24), Synthetic.maskPair(i, 32, 24));
+        Path run = dir.resolve("run");
+        int code = new CommandLine(new TrainCommand()).execute("--task", "mask", "--base", tiny.toString(), "--data", data.toString(),
+                "--out", run.toString(), "--steps", "2", "--batch", "1", "--lr", "1e-4", "--resolution", "32", "--threads", "1");
+        assertThat(code).isZero();
+        Path model = run.resolve("model");
+        assertThat(Files.readString(model.resolve(io.prism.engine.transparency.train.TransparencyTrainer.TRAINING_RECORD)))
+                .contains("prism train --task mask --base", "rectified flow");
+        Path out = dir.resolve("mask.exr");
+        assertThat(new CommandLine(new PredictCommand()).execute("--model", model.toString(), "--steps", "1", "--ensemble", "1", "--resolution", "32",
+                data.resolve("f0.exr").toString(), out.toString())).isZero();
+        assertThat(ImageFiles.read(out).width()).isEqualTo(32);
+    }
+
+    @Test
     void predictWithACorruptCheckpointFailsWithTheReason(@TempDir Path dir) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         writeFrame(data.resolve("f.exr"), Synthetic.albedoPair(1, 32, 24), Synthetic.maskPair(1, 32, 24));

@@ -45,6 +45,22 @@ class FlowMatchEulerDiscreteSchedulerTest {
     }
 
     @Test
+    void trainingTimestepSamplingIsTheReferencesDoubleShiftSnappedToTheTable() throws IOException {
+        JsonNode ref = reference().get("training_timestep_sampling");
+        FlowMatchEulerDiscreteScheduler s = tinyScheduler();
+        float[] t = s.trainTimesteps(), sigma = s.trainSigmas();
+        assertThat(ref.get("u").size()).isEqualTo(5);
+        for (int k = 0; k < ref.get("u").size(); k++) {
+            int i = s.trainingIndex((float) ref.get("u").get(k).asDouble());
+            assertThat(t[i]).as("snapped timestep " + k).isEqualTo((float) ref.get("snapped_timesteps").get(k).asDouble());
+            assertThat(sigma[i]).as("sigma " + k).isEqualTo((float) ref.get("sigmas").get(k).asDouble());
+        }
+        // a single shift (the table index alone) would give the table timesteps, not the reshifted ones
+        assertThat(t[s.trainingIndex(0.5f)]).isNotEqualTo((float) ref.get("table_timesteps").get(2).asDouble());
+        assertThat(FlowMatchEulerDiscreteScheduler.logitNormal(0f)).isEqualTo(0.5f);
+    }
+
+    @Test
     void timestepsAndSigmasForEveryStepCountAreDiffusers() throws IOException {
         JsonNode runs = reference().get("runs");
         FlowMatchEulerDiscreteScheduler s = tinyScheduler();

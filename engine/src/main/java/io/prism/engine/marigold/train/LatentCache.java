@@ -150,7 +150,7 @@ public final class LatentCache {
     }
 
     /** Non-finite pixels (renderer fireflies, missing AOV samples) become 0, as the compact trainer does. */
-    private static FloatImage finite(FloatImage img) {
+    public static FloatImage finite(FloatImage img) {
         FloatImage c = img.copy();
         for (float[] plane : c.planes()) for (int i = 0; i < plane.length; i++) if (!Float.isFinite(plane[i])) plane[i] = 0;
         return c;

@@ -395,7 +395,7 @@ public final class MarigoldTrainer {
             w.put(e.getKey(), new FloatTensor(e.getValue().getShape().getShape(), e.getValue().toType(DataType.FLOAT32, false).toFloatArray()));
         }
         Safetensors.write(dir.resolve(UNET_WEIGHTS), w, Map.of("format", "pt"));
-        link(startDir.resolve("config.json"), dir.resolve("config.json"));
+        Trainer.link(startDir.resolve("config.json"), dir.resolve("config.json"));
     }
 
     /** A resume must continue the same run: same base, same optimisation settings, same UNet architecture. */
@@ -434,17 +434,17 @@ public final class MarigoldTrainer {
         writeUNet(tmp.resolve("unet"), startDir, unet);
         Path b = base.dir();
         if (base.widen()) base.writeModelIndex(tmp.resolve(MarigoldCheckpoint.MODEL_INDEX));
-        else link(b.resolve(MarigoldCheckpoint.MODEL_INDEX), tmp.resolve(MarigoldCheckpoint.MODEL_INDEX));
+        else Trainer.link(b.resolve(MarigoldCheckpoint.MODEL_INDEX), tmp.resolve(MarigoldCheckpoint.MODEL_INDEX));
         Files.createDirectories(tmp.resolve("scheduler"));
-        link(b.resolve("scheduler/scheduler_config.json"), tmp.resolve("scheduler/scheduler_config.json"));
+        Trainer.link(b.resolve("scheduler/scheduler_config.json"), tmp.resolve("scheduler/scheduler_config.json"));
         Files.createDirectories(tmp.resolve("vae"));
-        link(b.resolve("vae/config.json"), tmp.resolve("vae/config.json"));
-        for (Path f : base.vaeFiles()) link(f, tmp.resolve("vae").resolve(f.getFileName()));
+        Trainer.link(b.resolve("vae/config.json"), tmp.resolve("vae/config.json"));
+        for (Path f : base.vaeFiles()) Trainer.link(f, tmp.resolve("vae").resolve(f.getFileName()));
         Path index = b.resolve("vae/diffusion_pytorch_model.safetensors.index.json");
-        if (Files.isRegularFile(index)) link(index, tmp.resolve("vae").resolve(index.getFileName()));
+        if (Files.isRegularFile(index)) Trainer.link(index, tmp.resolve("vae").resolve(index.getFileName()));
         Path embeds = b.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
         if (!Files.isRegularFile(embeds)) embeds = runDir.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
-        link(embeds, tmp.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE));
+        Trainer.link(embeds, tmp.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE));
 
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("name", cfg.name());
@@ -460,16 +460,6 @@ public final class MarigoldTrainer {
         JSON.writeValue(tmp.resolve(TRAINING_RECORD).toFile(), record);
         if (Files.exists(modelDir)) Trainer.deleteTree(modelDir);
         Files.move(tmp, modelDir);
-    }
-
-    /** A hard link to {@code src} (one stored copy), or a copy where the file system refuses links. */
-    static void link(Path src, Path dst) throws IOException {
-        Files.deleteIfExists(dst);
-        try {
-            Files.createLink(dst, src);
-        } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(src, dst);
-        }
     }
 
     private static double[] toArray(List<Double> l) {

@@ -171,6 +171,11 @@ public final class SD3Transformer2DModel {
         return Collections.unmodifiableMap(p);
     }
 
+    /** Every stored tensor by checkpoint name (the parameters and the position-table buffer): what a saved checkpoint holds. */
+    public Map<String, NDArray> tensors() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(weights.parameters()));
+    }
+
     /** Number of trained parameters, as diffusers counts {@code model.parameters()} (buffers excluded). */
     public long parameterCount() {
         long count = 0;
