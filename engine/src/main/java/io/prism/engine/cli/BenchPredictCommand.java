@@ -37,12 +37,20 @@ public final class BenchPredictCommand implements Callable<Integer> {
             + "to time instead: pipeline, UNet, VAE at --resolution") Path marigold;
     @Option(names = "--resolution", defaultValue = "768", description = "with --marigold: processing resolution") int resolution;
     @Option(names = "--repeats", defaultValue = "3", description = "with --marigold: timed runs per case (median)") int repeats;
-    @Option(names = "--dtype", defaultValue = "fp32", description = "with --marigold: fp32 or fp16 (GPU)") String dtype;
+    @Option(names = "--dtype", defaultValue = "fp32", description = "with --marigold / --sd3: fp32 or fp16 (GPU)") String dtype;
+    @Option(names = "--sd3", description = "an SD3 transparency folder (transformer/ and scheduler/; configs suffice: random weights) to time instead") Path sd3;
+    @Option(names = "--sd3-vae", description = "with --sd3: the VAE folder (default: <sd3>/vae)") Path sd3Vae;
+    @Option(names = "--resolutions", split = ",", defaultValue = "512,1024", description = "with --sd3: processing resolutions") List<Integer> resolutions;
 
     @Override
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
+        if (sd3 != null) {
+            io.prism.engine.transparency.TransparencyBenchmark.run(sd3, sd3Vae != null ? sd3Vae : sd3.resolve("vae"), resolutions, steps,
+                    repeats, device, dtype, threads, System.out);
+            return 0;
+        }
         if (marigold != null) {
             io.prism.engine.marigold.MarigoldBenchmark.run(marigold, resolution, steps, repeats, device, dtype, threads,
                     () -> matmulFlops(Engines.device(device)), System.out);

@@ -180,7 +180,7 @@ public final class MarigoldBenchmark {
     }
 
     /** VmHWM of this process (Linux), in GB; 0 where unknown. */
-    static double peakRssGb() {
+    public static double peakRssGb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0 / 1024.0;
