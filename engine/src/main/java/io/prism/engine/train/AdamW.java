@@ -102,25 +102,22 @@ public final class AdamW implements AutoCloseable {
             double scale = clip > 0 && norm > clip ? clip / norm : 1;
             t++;
             double bc1 = 1 - Math.pow(BETA1, t), bc2 = 1 - Math.pow(BETA2, t);
+            double sqrtBc2 = Math.sqrt(bc2);
             for (int i = 0; i < weights.size(); i++) {
-                NDArray w = weights.get(i);
+                NDArray w = weights.get(i), mi = m[i], vi = v[i];
+                // every op is in place: a temporary per op would allocate (and page-fault) the size of the model
+                // several times a step. The gradient's own buffer, zeroed afterwards anyway, is the scratch space.
                 try (NDArray g = w.getGradient()) {
                     if (scale != 1) g.muli(scale);
-                    try (NDArray gm = g.mul(1 - BETA1); NDArray g2 = g.square()) {
-                        m[i].muli(BETA1).addi(gm);
-                        v[i].muli(BETA2).addi(g2.muli(1 - BETA2));
-                    }
-                    Tensors.zero(g);                                                   // for the next step
-                }
-                // w ← w − lr·(m/bc1 / (√(v/bc2) + eps) + wd·w), the decay term taken from the weight before this step
-                try (NDArray vHat = v[i].div(bc2); NDArray denom = vHat.sqrt(); NDArray update = m[i].div(bc1)) {
-                    update.divi(denom.addi(EPS));
-                    if (decay[i] && weightDecay != 0) {
-                        try (NDArray d = w.mul(weightDecay)) {
-                            update.addi(d);
-                        }
-                    }
-                    w.subi(update.muli(lr));
+                    // m ← β1·m + (1 − β1)·g as (1 − β1)·(β1/(1 − β1)·m + g): in place, and no cancellation of g − β1·g
+                    mi.muli(BETA1 / (1 - BETA1)).addi(g).muli(1 - BETA1);
+                    g.muli(g);
+                    vi.muli(BETA2 / (1 - BETA2)).addi(g).muli(1 - BETA2);   // v ← β2·v + (1 − β2)·g²
+                    g.muli(0).addi(vi).powi(0.5).divi(sqrtBc2).addi(EPS);    // √(v / bc2) + eps
+                    g.powi(-1).muli(mi).muli(lr / bc1);                      // lr · (m / bc1) / (√(v / bc2) + eps)
+                    if (decay[i] && weightDecay != 0) w.muli(1 - lr * weightDecay);  // decoupled decay from the old weight
+                    w.subi(g);
+                    Tensors.zero(g);                                         // for the next step
                 }
             }
             return norm;
@@ -129,13 +126,13 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** √Σ g² over all gradients, summed per tensor on its device and read back once. */
+    /** √Σ g² over all gradients: one norm per tensor on its device, read back once. */
     private static double gradientNorm(List<NDArray> weights) {
         NDList squares = new NDList(weights.size());
         try {
             for (NDArray w : weights) {
-                try (NDArray g = w.getGradient(); NDArray g2 = g.square(); NDArray s = g2.sum()) {
-                    squares.add(s.toType(DataType.FLOAT64, true));
+                try (NDArray g = w.getGradient(); NDArray n = g.norm(); NDArray n64 = n.toType(DataType.FLOAT64, false)) {
+                    squares.add(n64.square());                                    // a reduction: no tensor-sized temporary
                 }
             }
             try (NDArray all = NDArrays.stack(squares); NDArray total = all.sum()) {
