@@ -67,6 +67,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--halt-after", defaultValue = "0", description = "stop after this step (resume later)") int haltAfter;
     @Option(names = "--no-resume", description = "ignore an existing checkpoint in OUT") boolean noResume;
     @Option(names = "--threads", defaultValue = "0") int threads;
+    @Option(names = "--gradient-checkpointing", description = "with --base: recompute each UNet block in the backward pass "
+            + "(one more forward pass, the activation memory of one block)") boolean gradientCheckpointing;
     @Option(names = "--foreground-weight", defaultValue = "1", description = "masks: loss weight of glass pixels") double foregroundWeight;
 
     @Override
@@ -91,7 +93,7 @@ public final class TrainCommand implements Callable<Integer> {
             MarigoldTrainConfig cfg = new MarigoldTrainConfig(base.toString(), task, name, out.toString(), steps, batch, gradAccum,
                     lr == null ? 3e-5 : lr, weightDecay, warmup, 0.05, 1.0, resolution == null ? 0 : resolution, !noFlip,
                     seedTrain, seedVal, seedData, multiResNoise, true, checkpointEvery, validateEvery, visualiseEvery,
-                    validationSteps, haltAfter, !noResume, threads, device, command);
+                    validationSteps, haltAfter, !noResume, threads, device, command, gradientCheckpointing);
             MarigoldTrainer.Result r = new MarigoldTrainer(cfg, System.out).train(train, val);
             System.out.println(r.finished() ? "model: " + r.modelDir() + (r.metrics() == null ? "" : "\n" + r.metrics())
                     : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());

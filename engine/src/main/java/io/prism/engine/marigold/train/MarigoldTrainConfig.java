@@ -36,6 +36,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param threads               PyTorch threads (0 = default)
  * @param device                "cpu" or "gpu:N"
  * @param command               the command line that started the run, recorded with the model
+ * @param gradientCheckpointing activation checkpointing per UNet block: one more forward pass per micro-batch for the
+ *                              activation memory of all blocks but one (same gradients up to float summation order)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MarigoldTrainConfig(String base, String task, String name, String outputDir, int steps, int microBatch,
@@ -44,7 +46,7 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
                                   long trainSeed, long validationSeed, long dataSeed, double multiResNoiseStrength,
                                   boolean multiResNoiseAnnealed, int checkpointEvery, int validateEvery, int visualiseEvery,
                                   int validationSteps, int haltAfterStep, boolean resume, int threads, String device,
-                                  String command) {
+                                  String command, boolean gradientCheckpointing) {
 
     public MarigoldTrainConfig {
         if (base == null) throw new IllegalArgumentException("base (a diffusers folder) is required");
@@ -68,7 +70,7 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
      */
     public static MarigoldTrainConfig defaults(String base, String outputDir) {
         return new MarigoldTrainConfig(base, "albedo", null, outputDir, 1000, 2, 16, 3e-5, 1e-2, 100, 0.01, 1.0, 0, true,
-                1, 2, 3, 0.9, true, 250, 250, 250, 4, 0, true, 0, "cpu", null);
+                1, 2, 3, 0.9, true, 250, 250, 250, 4, 0, true, 0, "cpu", null, false);
     }
 
     public int effectiveBatch() {
@@ -79,28 +81,28 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
         return new MarigoldTrainConfig(base, task, name, outputDir, v, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     public MarigoldTrainConfig withHaltAfterStep(int v) {
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                v, resume, threads, device, command);
+                v, resume, threads, device, command, gradientCheckpointing);
     }
 
     public MarigoldTrainConfig withOutputDir(String v) {
         return new MarigoldTrainConfig(base, task, name, v, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     public MarigoldTrainConfig withBase(String v) {
         return new MarigoldTrainConfig(v, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     /** Batch shape: micro-batch, accumulation. */
@@ -108,7 +110,7 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, micro, accumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     /** Optimiser schedule: peak rate and warm-up. */
@@ -116,7 +118,7 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, lr, weightDecay,
                 warmup, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     /** Periodic work: checkpoint, validation and visualisation intervals (0 = at the end only / never for PNGs). */
@@ -124,7 +126,7 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpoint, validate, visualise, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     /** The three seeds: training (noise, timesteps), validation (inference noise), data (order, flips). */
@@ -132,27 +134,35 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, train, validation, data,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     public MarigoldTrainConfig withProcessingResolution(int v) {
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, v, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command);
+                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
     }
 
     public MarigoldTrainConfig withThreads(int v) {
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, v, device, command);
+                haltAfterStep, resume, v, device, command, gradientCheckpointing);
     }
 
     public MarigoldTrainConfig withCommand(String v) {
         return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
                 warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
                 multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, v);
+                haltAfterStep, resume, threads, device, v, gradientCheckpointing);
+    }
+
+    /** Activation checkpointing per UNet block (for a UNet that does not fit at the wanted batch otherwise). */
+    public MarigoldTrainConfig withGradientCheckpointing(boolean v) {
+        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
+                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
+                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
+                haltAfterStep, resume, threads, device, command, v);
     }
 }

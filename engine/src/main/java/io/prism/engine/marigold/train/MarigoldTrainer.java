@@ -51,6 +51,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.SplittableRandom;
 
 /**
@@ -247,10 +248,19 @@ public final class MarigoldTrainer {
         for (List<long[]> group : bySize.values()) {
             try (NDManager m = manager.newSubManager()) {
                 // divided by a tensor that lives until after backward, which reads it (see Tensors.scalar)
-                NDArray l = groupLoss(unet, embedding, scheduler, latents, group, m, cfg.trainSeed()).div(m.create((float) cfg.effectiveBatch()));
-                float v = l.getFloat();
-                if (!Float.isFinite(v)) throw new IllegalStateException("step " + (step + 1) + ": the loss is " + v);
-                gc.backward(l);
+                NDArray perBatch = m.create((float) cfg.effectiveBatch());
+                Function<NDArray, NDArray> scaled = l -> l.div(perBatch);
+                float v;
+                if (cfg.gradientCheckpointing()) {                              // forward and backward, block by block
+                    v = groupLoss(unet, embedding, scheduler, latents, group, m, cfg.trainSeed(), scaled).getFloat();
+                    if (!Float.isFinite(v)) throw new IllegalStateException("step " + (step + 1) + ": the loss is " + v);
+                } else {
+                    NDArray l = groupLoss(unet, embedding, scheduler, latents, group, m, cfg.trainSeed(), null);
+                    l = scaled.apply(l);
+                    v = l.getFloat();
+                    if (!Float.isFinite(v)) throw new IllegalStateException("step " + (step + 1) + ": the loss is " + v);
+                    gc.backward(l);
+                }
                 total += v;
             }
         }
@@ -262,7 +272,7 @@ public final class MarigoldTrainer {
      * Each sample's timestep and noise come from its own stream (seed, global index), independent of batching.
      */
     private NDArray groupLoss(UNet2DConditionModel unet, NDArray embedding, DdimScheduler scheduler, LatentCache latents,
-                              List<long[]> group, NDManager m, long seed) {
+                              List<long[]> group, NDManager m, long seed, Function<NDArray, NDArray> checkpointedScale) {
         int b = group.size();
         LatentCache.Entry first = latents.get((int) group.get(0)[1], group.get(0)[2] == 1);
         int h = first.height(), w = first.width(), tc = first.targets().length / (h * w);
@@ -279,20 +289,34 @@ public final class MarigoldTrainer {
             double strength = cfg.multiResNoiseStrength() * (cfg.multiResNoiseAnnealed() ? t[k] / trainSteps : 1);
             System.arraycopy(MultiResNoise.sample(rng, tc, h, w, strength), 0, eps, k * tc * h * w, tc * h * w);
         }
-        return objective(unet, embedding, scheduler, m.create(img, new Shape(b, 4, h, w)), m.create(x0, new Shape(b, tc, h, w)),
-                m.create(eps, new Shape(b, tc, h, w)), t).sum();
+        NDArray image = m.create(img, new Shape(b, 4, h, w)), target = m.create(x0, new Shape(b, tc, h, w));
+        NDArray noise = m.create(eps, new Shape(b, tc, h, w));
+        if (checkpointedScale == null) return objective(unet, embedding, scheduler, image, target, noise, t).sum();
+        Objective o = Objective.of(embedding, scheduler, image, target, noise, t);
+        return unet.forwardBackwardCheckpointed(o.input(), t, o.text(), pred -> checkpointedScale.apply(o.loss(pred).sum()));
     }
 
     /** Per-sample mean squared error (B) of the UNet's prediction at x_t = addNoise(x₀, ε, t) against the scheduler's target. */
     static NDArray objective(UNet2DConditionModel unet, NDArray embedding, DdimScheduler scheduler, NDArray imageLatent, NDArray x0,
                              NDArray noise, float[] t) {
-        long b = x0.getShape().get(0);
-        NDArray noisy = scheduler.addNoise(x0, noise, t);
-        NDArray target = scheduler.target(x0, noise, t);
-        NDArray text = embedding.repeat(0, b);                                             // (B, L, D)
-        text.attach(imageLatent.getManager());
-        NDArray pred = unet.forward(NDArrays.concat(new NDList(imageLatent, noisy), 1), t, text);   // (B, 4T, h, w)
-        return pred.sub(target).square().reshape(b, -1).mean(new int[] {1});
+        Objective o = Objective.of(embedding, scheduler, imageLatent, x0, noise, t);
+        return o.loss(unet.forward(o.input(), t, o.text()));
+    }
+
+    /** The objective's UNet input [image latent ‖ x_t], its text context, and the per-sample MSE against the target. */
+    private record Objective(NDArray input, NDArray text, NDArray target) {
+        static Objective of(NDArray embedding, DdimScheduler scheduler, NDArray imageLatent, NDArray x0, NDArray noise, float[] t) {
+            long b = x0.getShape().get(0);
+            NDArray noisy = scheduler.addNoise(x0, noise, t);
+            NDArray text = embedding.repeat(0, b);                                         // (B, L, D)
+            text.attach(imageLatent.getManager());
+            return new Objective(NDArrays.concat(new NDList(imageLatent, noisy), 1), text, scheduler.target(x0, noise, t));
+        }
+
+        NDArray loss(NDArray pred) {                                                       // (B, 4T, h, w) → (B,)
+            long b = target.getShape().get(0);
+            return pred.sub(target).square().reshape(b, -1).mean(new int[] {1});
+        }
     }
 
     /**

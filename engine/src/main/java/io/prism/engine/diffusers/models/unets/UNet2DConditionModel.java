@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.prism.engine.Engines;
 import io.prism.engine.diffusers.InvalidCheckpointException;
 import io.prism.engine.diffusers.StateDict;
 import io.prism.engine.diffusers.models.TimestepEmbedding;
@@ -18,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * diffusers' UNet2DConditionModel (models/unets/unet_2d_condition.py) — the Stable Diffusion 2 denoiser Marigold
@@ -126,6 +130,14 @@ public final class UNet2DConditionModel {
      * {@code up_blocks.i}, {@code conv_norm_out} (before the SiLU), {@code conv_out}. For tests and debugging.
      */
     public NDArray forward(NDArray sample, float[] timesteps, NDArray encoderHiddenStates, Map<String, NDArray> intermediates) {
+        float[] t = checkedTimesteps(sample, timesteps, encoderHiddenStates);
+        NDManager caller = sample.getManager();
+        return Functional.scoped(new NDList(sample, encoderHiddenStates),
+                l -> run(l.get(0), t, l.get(1), intermediates == null ? null : new Recorder(intermediates, caller)));
+    }
+
+    /** Checks the input shapes and returns one timestep per sample (diffusers expands a single one to the batch). */
+    private float[] checkedTimesteps(NDArray sample, float[] timesteps, NDArray encoderHiddenStates) {
         Shape s = sample.getShape(), e = encoderHiddenStates.getShape();
         int cross = config.crossAttentionDim().get(config.crossAttentionDim().size() - 1);   // the mid block's
         if (s.dimension() != 4 || s.get(1) != config.inChannels()) {
@@ -135,15 +147,168 @@ public final class UNet2DConditionModel {
             throw new IllegalArgumentException("encoder_hidden_states must be (" + s.get(0) + ", L, " + cross + "), got " + e);
         }
         float[] t = timesteps;
-        if (t.length == 1 && s.get(0) > 1) {                     // diffusers expands one timestep to the batch
+        if (t.length == 1 && s.get(0) > 1) {
             t = new float[Math.toIntExact(s.get(0))];
             java.util.Arrays.fill(t, timesteps[0]);
         }
         if (t.length != s.get(0)) throw new IllegalArgumentException(timesteps.length + " timesteps for a batch of " + s.get(0));
-        float[] tFinal = t;
-        NDManager caller = sample.getManager();
-        return Functional.scoped(new NDList(sample, encoderHiddenStates),
-                l -> run(l.get(0), tFinal, l.get(1), intermediates == null ? null : new Recorder(intermediates, caller)));
+        return t;
+    }
+
+    /**
+     * Forward and backward with activation checkpointing per block: the forward pass runs without autograd and keeps
+     * only each block's inputs (the time-embedding + conv_in stage, every down block, the mid block, every up block,
+     * the output stage); the backward pass then recomputes one block at a time with autograd and back-propagates the
+     * gradient of its outputs, so at most one block's activations are alive. The weights' gradients accumulate exactly
+     * as after {@code backward(loss(forward(...)))} (up to float summation order); no gradient flows to the sample or
+     * the context. Costs one more forward pass; saves the activation memory of all blocks but one.
+     *
+     * @param loss the scalar loss of the prediction (built with autograd ops on its argument)
+     * @return the loss value, without a graph, attached to {@code sample}'s manager
+     */
+    public NDArray forwardBackwardCheckpointed(NDArray sample, float[] timesteps, NDArray encoderHiddenStates,
+                                               Function<NDArray, NDArray> loss) {
+        float[] t = checkedTimesteps(sample, timesteps, encoderHiddenStates);
+        NDArray context = encoderHiddenStates;
+        boolean gradBefore = Engines.gradMode(false);
+        List<NDArray> values = new ArrayList<>();                      // every block input/output, by slot
+        List<Segment> segments = new ArrayList<>();
+        try (NDManager keep = sample.getManager().newSubManager()) {
+            NDArray in = sample.duplicate();
+            in.attach(keep);
+            values.add(in);                                            // slot 0: the sample, which needs no gradient
+            int[] pre = segment(values, segments, keep, context, new int[] {0}, l -> {
+                NDArray x = config.centerInputSample() ? l.get(0).mul(2).sub(1) : l.get(0);
+                NDArray tEmb = timeProj.forward(x.getManager(), t);
+                if (tEmb.getDataType() != x.getDataType()) tEmb = tEmb.toType(x.getDataType(), false);
+                return new NDList(timeEmbedding.forward(tEmb), convIn.forward(x));
+            });
+            int emb = pre[0], h = pre[1];
+            List<Integer> skips = new ArrayList<>(List.of(h));
+            for (UNetDownBlock block : downBlocks) {
+                int[] out = segment(values, segments, keep, context, new int[] {h, emb}, l -> {
+                    List<NDArray> sk = new ArrayList<>();
+                    NDList o = new NDList(block.forward(l.get(0), l.get(1), context, sk));
+                    o.addAll(sk);
+                    return o;
+                });
+                h = out[0];
+                for (int k = 1; k < out.length; k++) skips.add(out[k]);
+            }
+            h = segment(values, segments, keep, context, new int[] {h, emb},
+                    l -> new NDList(midBlock.forward(l.get(0), l.get(1), context)))[0];
+            long factor = 1L << config.numUpsamplers();
+            Shape s = sample.getShape();
+            boolean forwardUpsampleSize = s.get(2) % factor != 0 || s.get(3) % factor != 0;
+            for (int i = 0; i < upBlocks.size(); i++) {
+                UNetUpBlock block = upBlocks.get(i);
+                int n = block.numResnets();
+                int[] ins = new int[2 + n];
+                ins[0] = h;
+                ins[1] = emb;
+                for (int k = 0; k < n; k++) ins[2 + k] = skips.get(skips.size() - n + k);
+                skips.subList(skips.size() - n, skips.size()).clear();
+                long[] upsampleSize = null;
+                if (i < upBlocks.size() - 1 && forwardUpsampleSize) {
+                    Shape next = values.get(skips.get(skips.size() - 1)).getShape();
+                    upsampleSize = new long[] {next.get(2), next.get(3)};
+                }
+                long[] size = upsampleSize;
+                h = segment(values, segments, keep, context, ins,
+                        l -> new NDList(block.forward(l.get(0), new ArrayList<>(l.subList(2, l.size())), l.get(1), context, size)))[0];
+            }
+            int out = segment(values, segments, keep, context, new int[] {h},
+                    l -> new NDList(convOut.forward(Functional.silu(convNormOut.forward(l.get(0))))))[0];
+
+            // the loss and its gradient with respect to the prediction
+            NDArray[] grads = new NDArray[values.size()];
+            NDArray lossValue;
+            try (NDManager sub = keep.newSubManager()) {
+                NDArray pred = values.get(out).duplicate();
+                pred.attach(sub);
+                pred.setRequiresGradient(true);
+                Engines.gradMode(true);
+                NDArray l = loss.apply(pred);
+                Engines.gradMode(false);
+                JniUtils.backward((PtNDArray) l, (PtNDArray) l.onesLike(), false, false);
+                grads[out] = keepCopy(pred.getGradient(), keep);
+                lossValue = l.duplicate();
+                lossValue.attach(sample.getManager());
+            }
+            // back through the blocks, recomputing each
+            for (int k = segments.size() - 1; k >= 0; k--) {
+                Segment seg = segments.get(k);
+                try (NDManager sub = keep.newSubManager()) {
+                    context.tempAttach(sub);
+                    NDList inputs = new NDList();
+                    for (int slot : seg.in()) {
+                        NDArray c = values.get(slot).duplicate();
+                        c.attach(sub);
+                        if (slot != 0) c.setRequiresGradient(true);
+                        inputs.add(c);
+                    }
+                    Engines.gradMode(true);
+                    NDList outs = seg.body().apply(inputs);
+                    NDArray surrogate = null;                      // Σ out·dL/dout: its backward is backward(out, dL/dout)
+                    for (int j = 0; j < outs.size(); j++) {
+                        NDArray g = grads[seg.out()[j]];
+                        if (g == null) continue;
+                        NDArray term = outs.get(j).mul(g).sum();
+                        surrogate = surrogate == null ? term : surrogate.add(term);
+                    }
+                    Engines.gradMode(false);
+                    JniUtils.backward((PtNDArray) surrogate, (PtNDArray) surrogate.onesLike(), false, false);
+                    for (int j = 0; j < seg.in().length; j++) {
+                        int slot = seg.in()[j];
+                        if (slot == 0) continue;
+                        NDArray g = keepCopy(inputs.get(j).getGradient(), keep);
+                        if (grads[slot] == null) grads[slot] = g;
+                        else {
+                            grads[slot].addi(g);
+                            g.close();
+                        }
+                    }
+                }
+            }
+            return lossValue;
+        } finally {
+            Engines.gradMode(gradBefore);
+        }
+    }
+
+    /** A block of the checkpointed pass: the value slots it reads and writes, and how it computes. */
+    private record Segment(int[] in, int[] out, Function<NDList, NDList> body) {}
+
+    /** Runs a segment without autograd, keeping its outputs as new value slots; its temporaries are freed at once. */
+    private static int[] segment(List<NDArray> values, List<Segment> segments, NDManager keep, NDArray context, int[] in,
+                                 Function<NDList, NDList> body) {
+        int[] out;
+        try (NDManager sub = keep.newSubManager()) {
+            context.tempAttach(sub);
+            NDList inputs = new NDList();
+            for (int slot : in) {
+                NDArray v = values.get(slot);
+                v.tempAttach(sub);
+                inputs.add(v);
+            }
+            NDList outs = body.apply(inputs);
+            out = new int[outs.size()];
+            for (int j = 0; j < outs.size(); j++) {
+                NDArray o = outs.get(j);
+                o.attach(keep);
+                out[j] = values.size();
+                values.add(o);
+            }
+        }
+        segments.add(new Segment(in, out, body));
+        return out;
+    }
+
+    private static NDArray keepCopy(NDArray gradient, NDManager keep) {
+        NDArray copy = gradient.duplicate();
+        copy.attach(keep);
+        gradient.close();
+        return copy;
     }
 
     private NDArray run(NDArray sample, float[] timesteps, NDArray context, Recorder rec) {
