@@ -1,5 +1,8 @@
 package io.prism.vision.exr;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -25,6 +28,7 @@ final class Huffman {
     private final int[] lengths = new int[ENC_SIZE];
     private final long[] codes = new long[ENC_SIZE];
     private final int[] table = new int[1 << TABLE_BITS];
+    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     // ---------------------------------------------------------------- encoding
 
@@ -236,37 +240,49 @@ final class Huffman {
             }
         }
 
-        // The hot loop keeps the bit buffer in locals: acc holds `avail` unread bits (the low ones), `left` counts the
-        // stream's bits not yet consumed (the last byte may be padding).
+        // The hot loop keeps the bit buffer in locals: acc holds the next unread bits left-aligned (the next bit is bit
+        // 63), `avail` of them valid; `left` counts the stream's bits not yet consumed (the last byte may be padding).
+        // While 8 bytes remain, a refill ORs in a big-endian long and keeps whole bytes of it (bits beyond them are
+        // the true next bits, so OR-ing them again later changes nothing). After any refill avail >= 32, or every
+        // remaining byte is in acc; so a code of l <= left bits is always entirely in acc.
         int rlc = iM;
         int pos = dataStart;
         long acc = 0;
         int avail = 0;
-        long left = nBits;
+        int left = nBits;
         int o = 0;
-        final int tb = TABLE_BITS;
-        final int mask = (1 << tb) - 1;
+        final int shift = 64 - TABLE_BITS;
+        final int bulkEnd = end - 8;
         while (left > 0) {
-            if (avail < 58) {
-                while (avail <= 56 && pos < end) {
-                    acc = (acc << 8) | (src[pos++] & 0xff);
-                    avail += 8;
+            if (avail < 32) {
+                if (pos <= bulkEnd) {
+                    acc |= (long) BIG_ENDIAN_LONG.get(src, pos) >>> avail;
+                    int k = (63 - avail) >>> 3;
+                    pos += k;
+                    avail += k << 3;
+                } else {
+                    while (avail <= 56 && pos < end) {
+                        acc |= (long) (src[pos++] & 0xff) << (56 - avail);
+                        avail += 8;
+                    }
                 }
             }
-            int idx = avail >= tb ? (int) (acc >>> (avail - tb)) & mask : (int) (acc << (tb - avail)) & mask;
-            int e = table[idx];
+            int e = table[(int) (acc >>> shift)];
             int sym;
             int l;
             if (e != 0) {
                 l = e & 63;
                 sym = e >>> 6;
             } else {
+                while (avail <= 56 && pos < end) {
+                    acc |= (long) (src[pos++] & 0xff) << (56 - avail);
+                    avail += 8;
+                }
                 sym = -1;
                 l = 0;
-                for (int k = tb + 1; k <= maxLen; k++) {
+                for (int k = TABLE_BITS + 1; k <= maxLen; k++) {
                     if (symbolsByLen[k] == null) continue;
-                    long bits = avail >= k ? acc >>> (avail - k) : acc << (k - avail);
-                    long v = (bits & ((1L << k) - 1)) - firstCode[k];
+                    long v = (acc >>> (64 - k)) - firstCode[k];
                     if (v >= 0 && v < symbolsByLen[k].length) {
                         sym = symbolsByLen[k][(int) v];
                         l = k;
@@ -275,24 +291,26 @@ final class Huffman {
                 }
                 if (sym < 0) throw new CorruptDataException("invalid Huffman code");
             }
-            if (l > left || l > avail) throw new CorruptDataException("Huffman code runs past the end of the data");
+            if (l > left) throw new CorruptDataException("Huffman code runs past the end of the data");
+            acc <<= l;
             avail -= l;
             left -= l;
             if (sym == rlc) {
                 if (left < 8) throw new CorruptDataException("Huffman run length runs past the end of the data");
                 if (avail < 8) {
                     while (avail <= 56 && pos < end) {
-                        acc = (acc << 8) | (src[pos++] & 0xff);
+                        acc |= (long) (src[pos++] & 0xff) << (56 - avail);
                         avail += 8;
                     }
                 }
-                int cs = (int) (acc >>> (avail - 8)) & 0xff;
+                int cs = (int) (acc >>> 56);
+                acc <<= 8;
                 avail -= 8;
                 left -= 8;
                 if (o == 0) throw new CorruptDataException("Huffman run without a preceding value");
                 if (o + cs > n) throw new CorruptDataException("Huffman data decodes to more than " + n + " values");
-                short prev = dst[o - 1];
-                for (int k = 0; k < cs; k++) dst[o++] = prev;
+                Arrays.fill(dst, o, o + cs, dst[o - 1]);
+                o += cs;
             } else {
                 if (o >= n) throw new CorruptDataException("Huffman data decodes to more than " + n + " values");
                 dst[o++] = (short) sym;
