@@ -224,20 +224,32 @@ final class Huffman {
                 }
             }
         }
-        // long codes: per length, the first code value and the symbols in canonical (ascending) order
+        // long codes: per length, the first code value and the symbols in canonical (ascending) order. Longer codes
+        // take lower values, so left-aligned in 64 bits each length's codes lie above all longer ones: the length of
+        // the next code is the shortest one whose left-aligned first code (limit) the bit window reaches.
         long[] firstCode = new long[59];
         int[][] symbolsByLen = new int[59][];
+        int longLengths = 0;
         for (int l = TABLE_BITS + 1; l <= maxLen; l++) {
-            if (countByLen[l] > 0) symbolsByLen[l] = new int[countByLen[l]];
+            if (countByLen[l] > 0) {
+                symbolsByLen[l] = new int[countByLen[l]];
+                longLengths++;
+            }
         }
         int[] filled = new int[59];
-        Arrays.fill(firstCode, Long.MAX_VALUE);
         for (int s = im; s <= iM; s++) {
             int l = lengths[s];
             if (l > TABLE_BITS) {
                 if (filled[l] == 0) firstCode[l] = codes[s];
                 symbolsByLen[l][filled[l]++] = s;
             }
+        }
+        int[] longLen = new int[longLengths];
+        long[] longLimit = new long[longLengths]; // biased by Long.MIN_VALUE for unsigned comparison
+        for (int l = TABLE_BITS + 1, j = 0; l <= maxLen; l++) {
+            if (symbolsByLen[l] == null) continue;
+            longLen[j] = l;
+            longLimit[j++] = (firstCode[l] << (64 - l)) ^ Long.MIN_VALUE;
         }
 
         // The hot loop keeps the bit buffer in locals: acc holds the next unread bits left-aligned (the next bit is bit
@@ -278,18 +290,14 @@ final class Huffman {
                     acc |= (long) (src[pos++] & 0xff) << (56 - avail);
                     avail += 8;
                 }
-                sym = -1;
-                l = 0;
-                for (int k = TABLE_BITS + 1; k <= maxLen; k++) {
-                    if (symbolsByLen[k] == null) continue;
-                    long v = (acc >>> (64 - k)) - firstCode[k];
-                    if (v >= 0 && v < symbolsByLen[k].length) {
-                        sym = symbolsByLen[k][(int) v];
-                        l = k;
-                        break;
-                    }
-                }
-                if (sym < 0) throw new CorruptDataException("invalid Huffman code");
+                long window = acc ^ Long.MIN_VALUE;
+                int j = 0;
+                while (j < longLengths && window < longLimit[j]) j++;
+                if (j == longLengths) throw new CorruptDataException("invalid Huffman code");
+                l = longLen[j];
+                long v = (acc >>> (64 - l)) - firstCode[l];
+                if (v >= symbolsByLen[l].length) throw new CorruptDataException("invalid Huffman code");
+                sym = symbolsByLen[l][(int) v];
             }
             if (l > left) throw new CorruptDataException("Huffman code runs past the end of the data");
             acc <<= l;
