@@ -28,6 +28,11 @@ final class Huffman {
     private final int[] lengths = new int[ENC_SIZE];
     private final long[] codes = new long[ENC_SIZE];
     private final int[] table = new int[1 << TABLE_BITS];
+    /** Second-level tables for codes of TABLE_BITS + 1 .. TABLE_BITS + SUB_BITS bits, one per 14-bit prefix. */
+    private static final int SUB_BITS = 10;
+    private static final int SUB_OFFSET_MASK = (1 << 20) - 1;
+    private final int[] subBitsOf = new int[1 << TABLE_BITS];
+    private int[] sub = new int[1 << 12];
     private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     // ---------------------------------------------------------------- encoding
@@ -251,6 +256,7 @@ final class Huffman {
             longLen[j] = l;
             longLimit[j++] = (firstCode[l] << (64 - l)) ^ Long.MIN_VALUE;
         }
+        if (longLengths > 0) buildSubTables(im, iM);
 
         // The hot loop keeps the bit buffer in locals: acc holds the next unread bits left-aligned (the next bit is bit
         // 63), `avail` of them valid; `left` counts the stream's bits not yet consumed (the last byte may be padding).
@@ -265,6 +271,7 @@ final class Huffman {
         int o = 0;
         final int shift = 64 - TABLE_BITS;
         final int bulkEnd = end - 8;
+        final int[] subTable = sub;
         while (left > 0) {
             if (avail < 32) {
                 if (pos <= bulkEnd) {
@@ -282,9 +289,16 @@ final class Huffman {
             int e = table[(int) (acc >>> shift)];
             int sym;
             int l;
-            if (e != 0) {
+            if (e > 0) {
                 l = e & 63;
                 sym = e >>> 6;
+            } else if (e < 0) {
+                // a long code: the second-level table of its 14-bit prefix, indexed by the next `bits` bits
+                int bits = e & 31;
+                int e2 = subTable[((e >>> 5) & SUB_OFFSET_MASK) + (int) ((acc << TABLE_BITS) >>> (64 - bits))];
+                if (e2 == 0) throw new CorruptDataException("invalid Huffman code");
+                l = e2 & 63;
+                sym = e2 >>> 6;
             } else {
                 while (avail <= 56 && pos < end) {
                     acc |= (long) (src[pos++] & 0xff) << (56 - avail);
@@ -325,6 +339,52 @@ final class Huffman {
             }
         }
         if (o != n) throw new CorruptDataException("Huffman data decodes to " + o + " values, expected " + n);
+    }
+
+    /**
+     * For each 14-bit prefix that starts only long codes, all of them at most TABLE_BITS + SUB_BITS bits, a second
+     * table indexed by the bits after the prefix; its main-table entry becomes
+     * {@code Integer.MIN_VALUE | offset << 5 | bits}. Other prefixes keep entry 0 and go the per-length way.
+     */
+    private void buildSubTables(int im, int iM) {
+        Arrays.fill(subBitsOf, 0);
+        for (int s = im; s <= iM; s++) {
+            int l = lengths[s];
+            if (l <= TABLE_BITS) continue;
+            int prefix = (int) (codes[s] >>> (l - TABLE_BITS));
+            if (table[prefix] != 0) continue; // overlaps a short code: corrupt, the short code wins as it always did
+            int extra = l - TABLE_BITS;
+            if (extra > SUB_BITS || subBitsOf[prefix] < 0) subBitsOf[prefix] = -1;
+            else subBitsOf[prefix] = Math.max(subBitsOf[prefix], extra);
+        }
+        int size = 0;
+        for (int prefix = 0; prefix < subBitsOf.length; prefix++) {
+            int bits = subBitsOf[prefix];
+            if (bits <= 0) continue;
+            if (size + (1 << bits) > SUB_OFFSET_MASK) {
+                subBitsOf[prefix] = -1;
+                continue;
+            }
+            table[prefix] = Integer.MIN_VALUE | size << 5 | bits;
+            size += 1 << bits;
+        }
+        if (sub.length < size) sub = new int[size];
+        Arrays.fill(sub, 0, size, 0);
+        for (int s = im; s <= iM; s++) {
+            int l = lengths[s];
+            if (l <= TABLE_BITS) continue;
+            int prefix = (int) (codes[s] >>> (l - TABLE_BITS));
+            int e = table[prefix];
+            if (e >= 0 || subBitsOf[prefix] <= 0) continue;
+            int bits = e & 31;
+            int extra = l - TABLE_BITS;
+            int rest = (int) (codes[s] & ((1L << extra) - 1));
+            int first = ((e >>> 5) & SUB_OFFSET_MASK) + (rest << (bits - extra));
+            for (int k = 0, cnt = 1 << (bits - extra); k < cnt; k++) {
+                if (sub[first + k] != 0) throw new CorruptDataException("overlapping Huffman codes");
+                sub[first + k] = s << 6 | l;
+            }
+        }
     }
 
     /** MSB-first bit reader over at most {@code bits} bits. */
