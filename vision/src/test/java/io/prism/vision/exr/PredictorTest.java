@@ -7,7 +7,7 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The word-at-a-time ZIP predictor decode against the format's byte-by-byte definition. */
+/** The one-pass ZIP predictor decode against the format's byte-by-byte definition. */
 class PredictorTest {
 
     /** OpenEXR's definition: running sum of (byte - 128) from the second byte on, then even bytes from the first half. */
