@@ -28,6 +28,8 @@ final class Huffman {
     private final int[] lengths = new int[ENC_SIZE];
     private final long[] codes = new long[ENC_SIZE];
     private final int[] table = new int[1 << TABLE_BITS];
+    /** Symbols with a code in the chunk being decoded, ascending. */
+    private final int[] present = new int[ENC_SIZE];
     /** Second-level tables for codes of TABLE_BITS + 1 .. TABLE_BITS + SUB_BITS bits, one per 14-bit prefix. */
     private static final int SUB_BITS = 10;
     private static final int SUB_OFFSET_MASK = (1 << 20) - 1;
@@ -149,10 +151,24 @@ final class Huffman {
         }
     }
 
-    /** Canonical code values from code lengths (shared by encoder and decoder). Returns false if lengths overflow. */
+    /** Canonical code values for the symbols from..to (0 where the length is 0). Returns false if lengths overflow. */
     static boolean canonicalCodes(int[] lengths, long[] codes, int from, int to) {
+        int[] symbols = new int[to - from + 1];
+        int n = 0;
+        for (int s = from; s <= to; s++) {
+            codes[s] = 0;
+            if (lengths[s] > 0) symbols[n++] = s;
+        }
+        return canonicalCodes(lengths, codes, symbols, n);
+    }
+
+    /**
+     * Canonical code values for the given symbols (ascending, all with a length > 0; shared by encoder and decoder).
+     * Returns false if lengths overflow.
+     */
+    static boolean canonicalCodes(int[] lengths, long[] codes, int[] symbols, int n) {
         long[] count = new long[59];
-        for (int s = from; s <= to; s++) count[lengths[s]]++;
+        for (int i = 0; i < n; i++) count[lengths[symbols[i]]]++;
         long c = 0;
         long[] start = new long[59];
         for (int i = 58; i > 0; i--) {
@@ -161,14 +177,11 @@ final class Huffman {
             c = nc;
         }
         boolean ok = true;
-        for (int s = from; s <= to; s++) {
+        for (int i = 0; i < n; i++) {
+            int s = symbols[i];
             int l = lengths[s];
-            if (l > 0) {
-                codes[s] = start[l]++;
-                if ((codes[s] >>> l) != 0) ok = false;
-            } else {
-                codes[s] = 0;
-            }
+            codes[s] = start[l]++;
+            if ((codes[s] >>> l) != 0) ok = false;
         }
         return ok;
     }
@@ -191,33 +204,35 @@ final class Huffman {
             throw new CorruptDataException("Huffman data claims " + nBits + " bits, the chunk holds " + (len - 20) + " bytes");
         }
         int end = off + len;
-        // code table (only [im, iM] of the shared arrays is used, so only that range is cleared)
-        Arrays.fill(lengths, im, iM + 1, 0);
+        // code table; everything after reads lengths[] only for the symbols listed in `present` (ascending), so a
+        // chunk's set-up cost follows the number of symbols it uses, not the width of its range
+        int np = 0;
         BitReader br = new BitReader(src, off + 20, end, (long) (end - off - 20) * 8);
         for (int s = im; s <= iM; s++) {
             int l = (int) br.take(6);
             if (l == LONG_ZEROCODE_RUN || l >= SHORT_ZEROCODE_RUN) {
                 int zerun = l == LONG_ZEROCODE_RUN ? (int) br.take(8) + SHORTEST_LONG_RUN : l - SHORT_ZEROCODE_RUN + 2;
                 if (s + zerun > iM + 1) throw new CorruptDataException("Huffman code table is longer than its range");
-                s += zerun - 1; // lengths already 0
-            } else {
+                s += zerun - 1;
+            } else if (l > 0) {
+                if (l > MAX_CODE) throw new CorruptDataException("Huffman code of " + l + " bits");
                 lengths[s] = l;
+                present[np++] = s;
             }
         }
         int dataStart = br.bytePosAfter();
         if ((nBits + 7L) / 8 > end - dataStart) {
             throw new CorruptDataException("Huffman data of " + nBits + " bits does not fit after its code table");
         }
-        if (!canonicalCodes(lengths, codes, im, iM)) throw new CorruptDataException("invalid Huffman code table");
+        if (!canonicalCodes(lengths, codes, present, np)) throw new CorruptDataException("invalid Huffman code table");
 
         // lookup table for codes up to TABLE_BITS long; entry = symbol << 6 | length
         Arrays.fill(table, 0);
         int maxLen = 0;
         int[] countByLen = new int[59];
-        for (int s = im; s <= iM; s++) {
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
             int l = lengths[s];
-            if (l == 0) continue;
-            if (l > MAX_CODE) throw new CorruptDataException("Huffman code of " + l + " bits");
             countByLen[l]++;
             maxLen = Math.max(maxLen, l);
             if (l <= TABLE_BITS) {
@@ -242,7 +257,8 @@ final class Huffman {
             }
         }
         int[] filled = new int[59];
-        for (int s = im; s <= iM; s++) {
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
             int l = lengths[s];
             if (l > TABLE_BITS) {
                 if (filled[l] == 0) firstCode[l] = codes[s];
@@ -256,7 +272,7 @@ final class Huffman {
             longLen[j] = l;
             longLimit[j++] = (firstCode[l] << (64 - l)) ^ Long.MIN_VALUE;
         }
-        if (longLengths > 0) buildSubTables(im, iM);
+        if (longLengths > 0) buildSubTables(np);
 
         // The hot loop keeps the bit buffer in locals: acc holds the next unread bits left-aligned (the next bit is bit
         // 63), `avail` of them valid; `left` counts the stream's bits not yet consumed (the last byte may be padding).
@@ -346,9 +362,10 @@ final class Huffman {
      * table indexed by the bits after the prefix; its main-table entry becomes
      * {@code Integer.MIN_VALUE | offset << 5 | bits}. Other prefixes keep entry 0 and go the per-length way.
      */
-    private void buildSubTables(int im, int iM) {
+    private void buildSubTables(int np) {
         Arrays.fill(subBitsOf, 0);
-        for (int s = im; s <= iM; s++) {
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
             int l = lengths[s];
             if (l <= TABLE_BITS) continue;
             int prefix = (int) (codes[s] >>> (l - TABLE_BITS));
@@ -370,7 +387,8 @@ final class Huffman {
         }
         if (sub.length < size) sub = new int[size];
         Arrays.fill(sub, 0, size, 0);
-        for (int s = im; s <= iM; s++) {
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
             int l = lengths[s];
             if (l <= TABLE_BITS) continue;
             int prefix = (int) (codes[s] >>> (l - TABLE_BITS));
