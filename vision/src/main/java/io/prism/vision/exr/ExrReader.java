@@ -5,6 +5,9 @@ import io.prism.vision.image.FloatImage;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -685,12 +688,10 @@ public final class ExrReader {
                     }
                     switch (ch.type()) {
                         case HALF -> {
-                            for (int x = 0; x < n; x++, p += 2) {
-                                dst[start + x] = Half.toFloat((data[p] & 0xff) | (data[p + 1] & 0xff) << 8);
-                            }
+                            for (int x = 0; x < n; x++, p += 2) dst[start + x] = Half.toFloat((short) SHORT_LE.get(data, p));
                         }
                         case FLOAT -> {
-                            for (int x = 0; x < n; x++, p += 4) dst[start + x] = Float.intBitsToFloat(getInt(data, p));
+                            for (int x = 0; x < n; x++, p += 4) dst[start + x] = (float) FLOAT_LE.get(data, p);
                         }
                         case UINT -> {
                             for (int x = 0; x < n; x++, p += 4) dst[start + x] = (float) (getInt(data, p) & 0xffffffffL);
@@ -709,6 +710,9 @@ public final class ExrReader {
             }
         }
     }
+
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
     static int getInt(byte[] b, int i) {
         return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | b[i + 3] << 24;

@@ -1,5 +1,8 @@
 package io.prism.vision.exr;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -25,6 +28,14 @@ final class Huffman {
     private final int[] lengths = new int[ENC_SIZE];
     private final long[] codes = new long[ENC_SIZE];
     private final int[] table = new int[1 << TABLE_BITS];
+    /** Symbols with a code in the chunk being decoded, ascending. */
+    private final int[] present = new int[ENC_SIZE];
+    /** Second-level tables for codes of TABLE_BITS + 1 .. TABLE_BITS + SUB_BITS bits, one per 14-bit prefix. */
+    private static final int SUB_BITS = 10;
+    private static final int SUB_OFFSET_MASK = (1 << 20) - 1;
+    private final int[] subBitsOf = new int[1 << TABLE_BITS];
+    private int[] sub = new int[1 << 12];
+    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     // ---------------------------------------------------------------- encoding
 
@@ -140,10 +151,24 @@ final class Huffman {
         }
     }
 
-    /** Canonical code values from code lengths (shared by encoder and decoder). Returns false if lengths overflow. */
+    /** Canonical code values for the symbols from..to (0 where the length is 0). Returns false if lengths overflow. */
     static boolean canonicalCodes(int[] lengths, long[] codes, int from, int to) {
+        int[] symbols = new int[to - from + 1];
+        int n = 0;
+        for (int s = from; s <= to; s++) {
+            codes[s] = 0;
+            if (lengths[s] > 0) symbols[n++] = s;
+        }
+        return canonicalCodes(lengths, codes, symbols, n);
+    }
+
+    /**
+     * Canonical code values for the given symbols (ascending, all with a length > 0; shared by encoder and decoder).
+     * Returns false if lengths overflow.
+     */
+    static boolean canonicalCodes(int[] lengths, long[] codes, int[] symbols, int n) {
         long[] count = new long[59];
-        for (int s = from; s <= to; s++) count[lengths[s]]++;
+        for (int i = 0; i < n; i++) count[lengths[symbols[i]]]++;
         long c = 0;
         long[] start = new long[59];
         for (int i = 58; i > 0; i--) {
@@ -152,14 +177,11 @@ final class Huffman {
             c = nc;
         }
         boolean ok = true;
-        for (int s = from; s <= to; s++) {
+        for (int i = 0; i < n; i++) {
+            int s = symbols[i];
             int l = lengths[s];
-            if (l > 0) {
-                codes[s] = start[l]++;
-                if ((codes[s] >>> l) != 0) ok = false;
-            } else {
-                codes[s] = 0;
-            }
+            codes[s] = start[l]++;
+            if ((codes[s] >>> l) != 0) ok = false;
         }
         return ok;
     }
@@ -182,33 +204,35 @@ final class Huffman {
             throw new CorruptDataException("Huffman data claims " + nBits + " bits, the chunk holds " + (len - 20) + " bytes");
         }
         int end = off + len;
-        // code table (only [im, iM] of the shared arrays is used, so only that range is cleared)
-        Arrays.fill(lengths, im, iM + 1, 0);
+        // code table; everything after reads lengths[] only for the symbols listed in `present` (ascending), so a
+        // chunk's set-up cost follows the number of symbols it uses, not the width of its range
+        int np = 0;
         BitReader br = new BitReader(src, off + 20, end, (long) (end - off - 20) * 8);
         for (int s = im; s <= iM; s++) {
             int l = (int) br.take(6);
             if (l == LONG_ZEROCODE_RUN || l >= SHORT_ZEROCODE_RUN) {
                 int zerun = l == LONG_ZEROCODE_RUN ? (int) br.take(8) + SHORTEST_LONG_RUN : l - SHORT_ZEROCODE_RUN + 2;
                 if (s + zerun > iM + 1) throw new CorruptDataException("Huffman code table is longer than its range");
-                s += zerun - 1; // lengths already 0
-            } else {
+                s += zerun - 1;
+            } else if (l > 0) {
+                if (l > MAX_CODE) throw new CorruptDataException("Huffman code of " + l + " bits");
                 lengths[s] = l;
+                present[np++] = s;
             }
         }
         int dataStart = br.bytePosAfter();
         if ((nBits + 7L) / 8 > end - dataStart) {
             throw new CorruptDataException("Huffman data of " + nBits + " bits does not fit after its code table");
         }
-        if (!canonicalCodes(lengths, codes, im, iM)) throw new CorruptDataException("invalid Huffman code table");
+        if (!canonicalCodes(lengths, codes, present, np)) throw new CorruptDataException("invalid Huffman code table");
 
         // lookup table for codes up to TABLE_BITS long; entry = symbol << 6 | length
         Arrays.fill(table, 0);
         int maxLen = 0;
         int[] countByLen = new int[59];
-        for (int s = im; s <= iM; s++) {
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
             int l = lengths[s];
-            if (l == 0) continue;
-            if (l > MAX_CODE) throw new CorruptDataException("Huffman code of " + l + " bits");
             countByLen[l]++;
             maxLen = Math.max(maxLen, l);
             if (l <= TABLE_BITS) {
@@ -220,85 +244,165 @@ final class Huffman {
                 }
             }
         }
-        // long codes: per length, the first code value and the symbols in canonical (ascending) order
+        // long codes: per length, the first code value and the symbols in canonical (ascending) order. Longer codes
+        // take lower values, so left-aligned in 64 bits each length's codes lie above all longer ones: the length of
+        // the next code is the shortest one whose left-aligned first code (limit) the bit window reaches.
         long[] firstCode = new long[59];
         int[][] symbolsByLen = new int[59][];
+        int longLengths = 0;
         for (int l = TABLE_BITS + 1; l <= maxLen; l++) {
-            if (countByLen[l] > 0) symbolsByLen[l] = new int[countByLen[l]];
+            if (countByLen[l] > 0) {
+                symbolsByLen[l] = new int[countByLen[l]];
+                longLengths++;
+            }
         }
         int[] filled = new int[59];
-        Arrays.fill(firstCode, Long.MAX_VALUE);
-        for (int s = im; s <= iM; s++) {
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
             int l = lengths[s];
             if (l > TABLE_BITS) {
                 if (filled[l] == 0) firstCode[l] = codes[s];
                 symbolsByLen[l][filled[l]++] = s;
             }
         }
+        int[] longLen = new int[longLengths];
+        long[] longLimit = new long[longLengths]; // biased by Long.MIN_VALUE for unsigned comparison
+        for (int l = TABLE_BITS + 1, j = 0; l <= maxLen; l++) {
+            if (symbolsByLen[l] == null) continue;
+            longLen[j] = l;
+            longLimit[j++] = (firstCode[l] << (64 - l)) ^ Long.MIN_VALUE;
+        }
+        if (longLengths > 0) buildSubTables(np);
 
-        // The hot loop keeps the bit buffer in locals: acc holds `avail` unread bits (the low ones), `left` counts the
-        // stream's bits not yet consumed (the last byte may be padding).
+        // The hot loop keeps the bit buffer in locals: acc holds the next unread bits left-aligned (the next bit is bit
+        // 63), `avail` of them valid; `left` counts the stream's bits not yet consumed (the last byte may be padding).
+        // While 8 bytes remain, a refill ORs in a big-endian long and keeps whole bytes of it (bits beyond them are
+        // the true next bits, so OR-ing them again later changes nothing). After any refill avail >= 32, or every
+        // remaining byte is in acc; so a code of l <= left bits is always entirely in acc.
         int rlc = iM;
         int pos = dataStart;
         long acc = 0;
         int avail = 0;
-        long left = nBits;
+        int left = nBits;
         int o = 0;
-        final int tb = TABLE_BITS;
-        final int mask = (1 << tb) - 1;
+        final int shift = 64 - TABLE_BITS;
+        final int bulkEnd = end - 8;
+        final int[] subTable = sub;
         while (left > 0) {
-            if (avail < 58) {
-                while (avail <= 56 && pos < end) {
-                    acc = (acc << 8) | (src[pos++] & 0xff);
-                    avail += 8;
-                }
-            }
-            int idx = avail >= tb ? (int) (acc >>> (avail - tb)) & mask : (int) (acc << (tb - avail)) & mask;
-            int e = table[idx];
-            int sym;
-            int l;
-            if (e != 0) {
-                l = e & 63;
-                sym = e >>> 6;
-            } else {
-                sym = -1;
-                l = 0;
-                for (int k = tb + 1; k <= maxLen; k++) {
-                    if (symbolsByLen[k] == null) continue;
-                    long bits = avail >= k ? acc >>> (avail - k) : acc << (k - avail);
-                    long v = (bits & ((1L << k) - 1)) - firstCode[k];
-                    if (v >= 0 && v < symbolsByLen[k].length) {
-                        sym = symbolsByLen[k][(int) v];
-                        l = k;
-                        break;
+            if (avail < 32) {
+                if (pos <= bulkEnd) {
+                    acc |= (long) BIG_ENDIAN_LONG.get(src, pos) >>> avail;
+                    int k = (63 - avail) >>> 3;
+                    pos += k;
+                    avail += k << 3;
+                } else {
+                    while (avail <= 56 && pos < end) {
+                        acc |= (long) (src[pos++] & 0xff) << (56 - avail);
+                        avail += 8;
                     }
                 }
-                if (sym < 0) throw new CorruptDataException("invalid Huffman code");
             }
-            if (l > left || l > avail) throw new CorruptDataException("Huffman code runs past the end of the data");
+            int e = table[(int) (acc >>> shift)];
+            int sym;
+            int l;
+            if (e > 0) {
+                l = e & 63;
+                sym = e >>> 6;
+            } else if (e < 0) {
+                // a long code: the second-level table of its 14-bit prefix, indexed by the next `bits` bits
+                int bits = e & 31;
+                int e2 = subTable[((e >>> 5) & SUB_OFFSET_MASK) + (int) ((acc << TABLE_BITS) >>> (64 - bits))];
+                if (e2 == 0) throw new CorruptDataException("invalid Huffman code");
+                l = e2 & 63;
+                sym = e2 >>> 6;
+            } else {
+                while (avail <= 56 && pos < end) {
+                    acc |= (long) (src[pos++] & 0xff) << (56 - avail);
+                    avail += 8;
+                }
+                long window = acc ^ Long.MIN_VALUE;
+                int j = 0;
+                while (j < longLengths && window < longLimit[j]) j++;
+                if (j == longLengths) throw new CorruptDataException("invalid Huffman code");
+                l = longLen[j];
+                long v = (acc >>> (64 - l)) - firstCode[l];
+                if (v >= symbolsByLen[l].length) throw new CorruptDataException("invalid Huffman code");
+                sym = symbolsByLen[l][(int) v];
+            }
+            if (l > left) throw new CorruptDataException("Huffman code runs past the end of the data");
+            acc <<= l;
             avail -= l;
             left -= l;
             if (sym == rlc) {
                 if (left < 8) throw new CorruptDataException("Huffman run length runs past the end of the data");
                 if (avail < 8) {
                     while (avail <= 56 && pos < end) {
-                        acc = (acc << 8) | (src[pos++] & 0xff);
+                        acc |= (long) (src[pos++] & 0xff) << (56 - avail);
                         avail += 8;
                     }
                 }
-                int cs = (int) (acc >>> (avail - 8)) & 0xff;
+                int cs = (int) (acc >>> 56);
+                acc <<= 8;
                 avail -= 8;
                 left -= 8;
                 if (o == 0) throw new CorruptDataException("Huffman run without a preceding value");
                 if (o + cs > n) throw new CorruptDataException("Huffman data decodes to more than " + n + " values");
-                short prev = dst[o - 1];
-                for (int k = 0; k < cs; k++) dst[o++] = prev;
+                Arrays.fill(dst, o, o + cs, dst[o - 1]);
+                o += cs;
             } else {
                 if (o >= n) throw new CorruptDataException("Huffman data decodes to more than " + n + " values");
                 dst[o++] = (short) sym;
             }
         }
         if (o != n) throw new CorruptDataException("Huffman data decodes to " + o + " values, expected " + n);
+    }
+
+    /**
+     * For each 14-bit prefix that starts only long codes, all of them at most TABLE_BITS + SUB_BITS bits, a second
+     * table indexed by the bits after the prefix; its main-table entry becomes
+     * {@code Integer.MIN_VALUE | offset << 5 | bits}. Other prefixes keep entry 0 and go the per-length way.
+     */
+    private void buildSubTables(int np) {
+        Arrays.fill(subBitsOf, 0);
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
+            int l = lengths[s];
+            if (l <= TABLE_BITS) continue;
+            int prefix = (int) (codes[s] >>> (l - TABLE_BITS));
+            if (table[prefix] != 0) continue; // overlaps a short code: corrupt, the short code wins as it always did
+            int extra = l - TABLE_BITS;
+            if (extra > SUB_BITS || subBitsOf[prefix] < 0) subBitsOf[prefix] = -1;
+            else subBitsOf[prefix] = Math.max(subBitsOf[prefix], extra);
+        }
+        int size = 0;
+        for (int prefix = 0; prefix < subBitsOf.length; prefix++) {
+            int bits = subBitsOf[prefix];
+            if (bits <= 0) continue;
+            if (size + (1 << bits) > SUB_OFFSET_MASK) {
+                subBitsOf[prefix] = -1;
+                continue;
+            }
+            table[prefix] = Integer.MIN_VALUE | size << 5 | bits;
+            size += 1 << bits;
+        }
+        if (sub.length < size) sub = new int[size];
+        Arrays.fill(sub, 0, size, 0);
+        for (int i = 0; i < np; i++) {
+            int s = present[i];
+            int l = lengths[s];
+            if (l <= TABLE_BITS) continue;
+            int prefix = (int) (codes[s] >>> (l - TABLE_BITS));
+            int e = table[prefix];
+            if (e >= 0 || subBitsOf[prefix] <= 0) continue;
+            int bits = e & 31;
+            int extra = l - TABLE_BITS;
+            int rest = (int) (codes[s] & ((1L << extra) - 1));
+            int first = ((e >>> 5) & SUB_OFFSET_MASK) + (rest << (bits - extra));
+            for (int k = 0, cnt = 1 << (bits - extra); k < cnt; k++) {
+                if (sub[first + k] != 0) throw new CorruptDataException("overlapping Huffman codes");
+                sub[first + k] = s << 6 | l;
+            }
+        }
     }
 
     /** MSB-first bit reader over at most {@code bits} bits. */

@@ -18,6 +18,8 @@ final class PizCodec extends ChunkCodec {
     private final Huffman.ByteSink sink = new Huffman.ByteSink();
     private final byte[] bitmap = new byte[BITMAP_SIZE];
     private final short[] lut = new short[65536];
+    /** lut is zero from here on. */
+    private int lutUsed;
     private short[] words = new short[0];
 
     private short[] words(int n) {
@@ -73,6 +75,7 @@ final class PizCodec extends ChunkCodec {
             lut[v] = (v == 0 || (bitmap[v >> 3] & (1 << (v & 7))) != 0) ? (short) k++ : 0;
         }
         int maxValue = k - 1;
+        lutUsed = lut.length;
         for (int i = 0; i < n; i++) w[i] = lut[w[i] & 0xffff];
         for (int c = 0; c < ch.length; c++) {
             int wc = ch[c].type().bytes() / 2;
@@ -135,23 +138,25 @@ final class PizCodec extends ChunkCodec {
             int nx = b.nx(c);
             for (int j = 0; j < wc; j++) Wavelet.decode(w, region[c] + j, nx, wc, b.ny(c), wc * nx, maxValue);
         }
-        for (int i = 0; i < n; i++) {
-            int v = w[i] & 0xffff;
-            w[i] = v <= maxValue ? lut[v] : 0; // beyond the table only in corrupt data
-        }
+        // dense index -> value and back to the chunk's line/channel order in one pass; indices beyond the table occur
+        // only in corrupt data and become 0 (the table past maxValue is cleared)
+        if (lutUsed > k) Arrays.fill(lut, k, lutUsed, (short) 0);
+        lutUsed = k;
         int[] cursor = Arrays.copyOf(region, region.length - 1);
+        int[] count = new int[ch.length];
+        for (int c = 0; c < ch.length; c++) count[c] = b.nx(c) * (ch[c].type().bytes() / 2);
         int q = 0;
         for (int y = b.minY(); y <= b.maxY(); y++) {
             for (int c = 0; c < ch.length; c++) {
                 if (!b.sampledRow(c, y)) continue;
-                int count = b.nx(c) * (ch[c].type().bytes() / 2);
                 int o = cursor[c];
-                for (int i = 0; i < count; i++, q += 2) {
-                    short v = w[o + i];
+                int e = o + count[c];
+                for (int i = o; i < e; i++, q += 2) {
+                    short v = lut[w[i] & 0xffff];
                     dst[q] = (byte) v;
                     dst[q + 1] = (byte) (v >>> 8);
                 }
-                cursor[c] += count;
+                cursor[c] = e;
             }
         }
     }
@@ -244,14 +249,21 @@ final class PizCodec extends ChunkCodec {
                         long r;
                         int i00, i10, i01, i11;
                         if (w14) {
-                            r = dec14(a[px], a[p10]);
-                            i00 = lo(r); i10 = hi(r);
-                            r = dec14(a[p01], a[p11]);
-                            i01 = lo(r); i11 = hi(r);
-                            r = dec14(i00, i01);
-                            a[px] = (short) lo(r); a[p01] = (short) hi(r);
-                            r = dec14(i10, i11);
-                            a[p10] = (short) lo(r); a[p11] = (short) hi(r);
+                            // dec14 four times, written out: the hot loop of PIZ decoding
+                            int h = a[p10];
+                            int m = a[px] + (h & 1) + (h >> 1);
+                            i00 = (short) m;
+                            i10 = (short) (m - h);
+                            h = a[p11];
+                            m = a[p01] + (h & 1) + (h >> 1);
+                            i01 = (short) m;
+                            i11 = (short) (m - h);
+                            m = i00 + (i01 & 1) + (i01 >> 1);
+                            a[px] = (short) m;
+                            a[p01] = (short) (m - i01);
+                            m = i10 + (i11 & 1) + (i11 >> 1);
+                            a[p10] = (short) m;
+                            a[p11] = (short) (m - i11);
                         } else {
                             r = dec16(a[px], a[p10]);
                             i00 = lo(r); i10 = hi(r);

@@ -1,5 +1,6 @@
 package io.prism.vision.exr;
 
+
 /**
  * The byte preprocessing shared by ZIP, ZIPS and RLE: bytes are split into two halves (even-indexed bytes first, then
  * odd-indexed) so the low and high bytes of 16-bit values group together, then delta-coded
@@ -28,19 +29,22 @@ final class Predictor {
         }
     }
 
-    /** src[0,n) → raw[0,n): undo delta (in place in src) then de-interleave. */
+    /**
+     * src[0,n) → raw[0,n): undo delta and de-interleave in one pass (src is left as it was). The running sum goes
+     * through the first half (even output bytes), then on through the second half (odd ones).
+     */
     static void decode(byte[] src, int n, byte[] raw) {
-        for (int k = 1; k < n; k++) {
-            src[k] = (byte) (src[k - 1] + src[k] - 128);
-        }
+        if (n == 0) return;
         int half = (n + 1) / 2;
-        int a = 0;
-        int b = half;
-        int i = 0;
-        for (; i + 1 < n; i += 2) {
-            raw[i] = src[a++];
-            raw[i + 1] = src[b++];
+        int v = src[0];
+        raw[0] = (byte) v;
+        for (int i = 1; i < half; i++) {
+            v += src[i] - 128;
+            raw[2 * i] = (byte) v;
         }
-        if (i < n) raw[i] = src[a];
+        for (int i = 0, e = n - half; i < e; i++) {
+            v += src[half + i] - 128;
+            raw[2 * i + 1] = (byte) v;
+        }
     }
 }

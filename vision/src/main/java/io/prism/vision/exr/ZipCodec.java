@@ -49,6 +49,9 @@ final class ZipCodec extends ChunkCodec {
         Predictor.decode(t, rawLen, dst);
     }
 
+    /** Output of the end-of-stream check; what lands there is never read, so threads may share it. */
+    private static final byte[] PROBE = new byte[1];
+
     /** Inflates exactly {@code expected} bytes; anything else is corrupt data. */
     static void inflate(Inflater inflater, byte[] src, int off, int len, byte[] dst, int expected) {
         inflater.reset();
@@ -67,8 +70,7 @@ final class ZipCodec extends ChunkCodec {
             }
             if (n == expected && !inflater.finished()) {
                 // the stream must end here: more output means the chunk does not match its header
-                byte[] probe = new byte[1];
-                if (inflater.inflate(probe) > 0) {
+                if (inflater.inflate(PROBE) > 0) {
                     throw new CorruptDataException("zlib data decodes to more than the expected " + expected + " bytes");
                 }
             }
