@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.contracts.PrismEvent;
+import io.prism.platform.testing.TestKit;
 import io.prism.results.bench.SyntheticResults;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -514,9 +515,8 @@ class ResultsApiTest {
     }
 
     private long scalar(String sql) throws Exception {
-        try (Connection c = ds().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+        try (Connection c = ds().getConnection()) {
+            return TestKit.count(c, sql);
         }
     }
 
