@@ -176,7 +176,7 @@ function showProgress() {
   if (!o) { $('job-progress').textContent = 'no jobs yet'; return; }
   const p = JSON.parse(o.dataset.progress);
   $('job-progress').textContent = p.processed + ' / ' + p.total + ' processed' + (p.failed ? ', ' + p.failed + ' failed' : '')
-    + (p.submitted + p.processing ? ', ' + (p.submitted + p.processing) + ' in flight' : '');
+    + (p.submitted ? ', ' + p.submitted + ' in flight' : '');
 }
 
 // ------------------------------------------------------------------ models & training

@@ -1,6 +1,7 @@
 package io.prism.worker;
 
 import io.prism.platform.config.Env;
+import io.prism.platform.contracts.Task;
 import io.prism.platform.topics.Topics;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ public record WorkerConfig(String host, int port, List<String> defaultTasks, Tas
     }
 
     public static WorkerConfig from(Env env) {
-        List<String> tasks = env.list("PRISM_WORKER_TASKS", List.of("albedo", "mask"));
+        List<String> tasks = env.list("PRISM_WORKER_TASKS", List.of(Task.ALBEDO, Task.MASK));
         TaskRules rules = TaskRules.parse(tasks, env.str("PRISM_WORKER_TASK_RULES", null));
         Map<String, TaskOptions> options = new LinkedHashMap<>();
         for (String t : rules.allTasks()) options.put(t, TaskOptions.from(env, t));

@@ -1,6 +1,6 @@
 package io.prism.worker;
 
-import static io.prism.worker.WorkerTestKit.await;
+import static io.prism.platform.testing.TestKit.await;
 import static io.prism.worker.WorkerTestKit.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
 

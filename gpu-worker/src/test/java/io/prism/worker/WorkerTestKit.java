@@ -23,6 +23,7 @@ import io.prism.platform.db.JobRepository;
 import io.prism.platform.infra.Infrastructure;
 import io.prism.platform.kafka.KafkaSettings;
 import io.prism.platform.testing.TestInfra;
+import io.prism.platform.testing.TestKit;
 import io.prism.platform.topics.TopicAdmin;
 import io.prism.platform.topics.TopicSpec;
 import io.prism.platform.topics.Topics;
@@ -46,11 +47,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * What the worker tests share: tiny real checkpoints made with the engine's API, frames submitted the way the
@@ -189,19 +188,7 @@ final class WorkerTestKit implements AutoCloseable {
     }
 
     long count(String sql) throws Exception {
-        try (var c = java.sql.DriverManager.getConnection(platform.jdbcUrl(), platform.dbUser(), platform.dbPassword());
-             var s = c.createStatement(); var rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            Thread.sleep(100);
-        }
+        return TestKit.count(platform, sql);
     }
 
     static BooleanSupplier quietly(ThrowingSupplier s) {
@@ -238,36 +225,7 @@ final class WorkerTestKit implements AutoCloseable {
     }
 
     List<ConsumerRecord<String, byte[]>> records(String topic, Predicate<ConsumerRecord<String, byte[]>> filter, int expected, Duration timeout) {
-        Map<String, String> cfg = KafkaSettings.consumer(infra.kafkaBootstrapServers(), "unused", "test-reader");
-        cfg.remove("group.id");
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaSettings.toProperties(cfg))) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    try {
-                        if (filter.test(r)) out.add(r);
-                    } catch (RuntimeException ignored) {
-                        // another test's or malformed record
-                    }
-                }
-                if (out.size() >= expected) {
-                    // read a little more to catch duplicates that would exceed the expectation
-                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                        try {
-                            if (filter.test(r)) out.add(r);
-                        } catch (RuntimeException ignored) {
-                            // skip
-                        }
-                    }
-                    break;
-                }
-            }
-        }
-        return out;
+        return TestKit.readFromStart(infra.kafkaBootstrapServers(), topic, filter, expected, timeout);
     }
 
     static String resultsTopic() {

@@ -5,9 +5,9 @@ import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.PrismEvent;
 import io.prism.platform.infra.Infrastructure;
-import io.prism.platform.kafka.KafkaSettings;
 import io.prism.platform.service.ServiceContext;
 import io.prism.platform.testing.TestInfra;
+import io.prism.platform.testing.TestKit;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -18,9 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,9 +27,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * A running ingest service for tests: real Kafka + PostgreSQL (a database of its own), a blob folder, render roots
@@ -135,14 +129,7 @@ final class IngestHarness implements AutoCloseable {
     }
 
     long count(String sql, Object... args) throws SQLException {
-        try (Connection c = java.sql.DriverManager.getConnection(platform.jdbcUrl(), platform.dbUser(), platform.dbPassword());
-             PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+        return TestKit.count(platform, sql, args);
     }
 
     /**
@@ -150,26 +137,10 @@ final class IngestHarness implements AutoCloseable {
      * {@code expected} arrived and then a quiet second more (so that duplicates, had there been any, show up too).
      */
     <T extends PrismEvent> List<T> events(String topic, Class<T> type, Predicate<T> filter, int expected, Duration timeout) {
-        var props = KafkaSettings.toProperties(KafkaSettings.consumer(infra.kafkaBootstrapServers(), "test-" + UUID.randomUUID(), "test"));
-        List<T> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < deadline && System.nanoTime() < quietUntil) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    PrismEvent e = EventCodec.decode(r.value());
-                    if (type.isInstance(e) && filter.test(type.cast(e))) out.add(type.cast(e));
-                }
-                if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                }
-            }
-        }
-        return out;
+        return TestKit.readFromStart(infra.kafkaBootstrapServers(), topic, r -> {
+            PrismEvent e = EventCodec.decode(r.value());
+            return type.isInstance(e) && filter.test(type.cast(e));
+        }, expected, timeout).stream().map(r -> type.cast(EventCodec.decode(r.value()))).toList();
     }
 
     static JsonObject json(HttpResponse<String> r) {

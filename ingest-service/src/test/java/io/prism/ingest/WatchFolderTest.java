@@ -1,5 +1,6 @@
 package io.prism.ingest;
 
+import static io.prism.platform.testing.TestKit.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prism.platform.blob.Sha256;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,14 +46,6 @@ class WatchFolderTest {
 
     private static Path frame(String show, String shot, String layer, int n) {
         return h.renders.resolve(show + "/" + shot + "/" + layer + "/" + shot + String.format(".%04d.exr", n));
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(100);
-        }
     }
 
     private static long rows(String job) {

@@ -1,5 +1,7 @@
 package io.prism.launcher;
 
+import static io.prism.platform.testing.TestKit.await;
+import static io.prism.platform.testing.TestKit.count;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -12,7 +14,7 @@ import io.prism.platform.contracts.FrameProcessed;
 import io.prism.platform.contracts.PrismEvent;
 import io.prism.platform.infra.EmbeddedInfrastructure;
 import io.prism.platform.infra.EmbeddedPostgresServer;
-import io.prism.platform.kafka.KafkaSettings;
+import io.prism.platform.testing.TestKit;
 import io.prism.platform.topics.Topics;
 import io.prism.vision.exr.ExrWriteOptions;
 import io.prism.vision.exr.ExrWriter;
@@ -40,8 +42,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +95,7 @@ class CrashTest {
         Thread farm = new Thread(() -> publishUntilStopped(ingestPort, acknowledged, refused, publishing), "farm");
         farm.start();
         try {
-            awaitCount(acknowledged, 25, Duration.ofMinutes(2));
+            await("25 acknowledged frames", Duration.ofMinutes(2), () -> acknowledged.size() >= 25);
             // The crash: the infra JVM (Kafka) and every PostgreSQL process, with SIGKILL, while frames keep coming.
             long postmaster = Long.parseLong(Files.readAllLines(infraDir.resolve("postgres/postmaster.pid")).get(0).trim());
             List<ProcessHandle> postgres = new ArrayList<>();
@@ -110,13 +110,13 @@ class CrashTest {
             int beforeRestart = acknowledged.size();
             Thread.sleep(2000); // frames arrive while nothing runs: refused (503), never acknowledged
             startInfra(infraDir, kafkaPort, pgPort, "infra-2");
-            awaitCount(acknowledged, beforeRestart + 15, Duration.ofMinutes(3));
+            await((beforeRestart + 15) + " acknowledged frames", Duration.ofMinutes(3), () -> acknowledged.size() >= beforeRestart + 15);
             // The same for the services: ingest mid-upload and the worker mid-batch, with SIGKILL, then started again.
             services.destroyForcibly();
             services.waitFor();
             int beforeServicesRestart = acknowledged.size();
             start(List.of("serve", "ingest-service", "gpu-worker"), env, "services-2");
-            awaitCount(acknowledged, beforeServicesRestart + 15, Duration.ofMinutes(3));
+            await((beforeServicesRestart + 15) + " acknowledged frames", Duration.ofMinutes(3), () -> acknowledged.size() >= beforeServicesRestart + 15);
         } finally {
             publishing.set(false);
             farm.join();
@@ -262,21 +262,6 @@ class CrashTest {
         }
     }
 
-    private static void awaitCount(Set<UUID> set, int n, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (set.size() < n) {
-            if (System.nanoTime() > deadline) throw new AssertionError("only " + set.size() + " of " + n + " frames acknowledged");
-            Thread.sleep(100);
-        }
-    }
-
-    private static long count(Connection c, String sql) throws Exception {
-        try (ResultSet rs = c.createStatement().executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
     private static Set<UUID> ids(Connection c, String sql) throws Exception {
         Set<UUID> out = new HashSet<>();
         try (ResultSet rs = c.createStatement().executeQuery(sql)) {
@@ -300,20 +285,6 @@ class CrashTest {
     }
 
     private static List<ConsumerRecord<String, byte[]>> readAll(int kafkaPort, String topic) {
-        Map<String, String> cfg = KafkaSettings.consumer("127.0.0.1:" + kafkaPort, "unused", "crash-test-reader");
-        cfg.remove("group.id");
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaSettings.toProperties(cfg))) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
+        return TestKit.readFromStart("127.0.0.1:" + kafkaPort, topic, r -> true, 0, Duration.ofSeconds(60));
     }
 }

@@ -1,6 +1,7 @@
 package io.prism.trainer;
 
 import io.prism.platform.config.Env;
+import io.prism.platform.contracts.Task;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -115,9 +116,9 @@ public record TrainerConfig(List<String> tasks, String httpHost, int httpPort, S
     }
 
     public static TrainerConfig from(Env env, Path dataDir) {
-        List<String> tasks = env.list("PRISM_TRAINER_TASKS", List.of("albedo", "mask"));
+        List<String> tasks = env.list("PRISM_TRAINER_TASKS", List.of(Task.ALBEDO, Task.MASK));
         for (String t : tasks) {
-            if (!t.equals("albedo") && !t.equals("mask")) {
+            if (!t.equals(Task.ALBEDO) && !t.equals(Task.MASK)) {
                 throw new IllegalStateException("PRISM_TRAINER_TASKS: unknown task '" + t + "' (known: albedo, mask)");
             }
         }
@@ -138,8 +139,8 @@ public record TrainerConfig(List<String> tasks, String httpHost, int httpPort, S
                     perTask(env, up, "MIN_NEW_PAIRS", 200),
                     env.duration("PRISM_TRAINER_" + up + "_MAX_INTERVAL", env.duration("PRISM_TRAINER_MAX_INTERVAL", Duration.ofHours(24))),
                     perTask(env, up, "MIN_PAIRS_FOR_TIMED_RUN", 1)));
-            String main = env.str("PRISM_TRAINER_" + up + "_MAIN_METRIC", t.equals("albedo") ? "psnr" : "iou");
-            double margin = env.decimal("PRISM_TRAINER_" + up + "_MARGIN", env.decimal("PRISM_TRAINER_MARGIN", t.equals("albedo") ? 0.25 : 0.01));
+            String main = env.str("PRISM_TRAINER_" + up + "_MAIN_METRIC", t.equals(Task.ALBEDO) ? "psnr" : "iou");
+            double margin = env.decimal("PRISM_TRAINER_" + up + "_MARGIN", env.decimal("PRISM_TRAINER_MARGIN", t.equals(Task.ALBEDO) ? 0.25 : 0.01));
             gates.put(t, new GateSettings(main, margin, tolerances));
         }
         Training training = new Training(

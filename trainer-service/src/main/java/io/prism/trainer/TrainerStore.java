@@ -2,6 +2,7 @@ package io.prism.trainer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.prism.platform.contracts.EventCodec;
+import io.prism.platform.contracts.Task;
 import io.prism.platform.db.Database;
 import io.prism.platform.db.TrainingPairEntity;
 import io.prism.platform.db.TrainingRunEntity;
@@ -51,8 +52,8 @@ public final class TrainerStore {
 
     private static String targetColumn(String task) {
         return switch (task) {
-            case "albedo" -> "albedo_sha256";
-            case "mask" -> "mask_sha256";
+            case Task.ALBEDO -> "albedo_sha256";
+            case Task.MASK -> "mask_sha256";
             default -> throw new IllegalArgumentException("unknown task " + task);
         };
     }

@@ -1,5 +1,6 @@
 package io.prism.trainer;
 
+import static io.prism.platform.testing.TestKit.awaitValue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -37,7 +38,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -181,7 +181,7 @@ class TrainerEndToEndTest {
             assertThat(promoted.version()).isEqualTo(2);
             assertThat(promoted.previousVersion()).isEqualTo(1);
             // A running worker follows it.
-            await(() -> worker.activeVersion("albedo") == 2 ? Optional.of(true) : Optional.empty(), Duration.ofSeconds(60));
+            awaitValue(() -> worker.activeVersion("albedo") == 2 ? Optional.of(true) : Optional.empty(), Duration.ofSeconds(60));
 
             // Admin HTTP: rollback needs an admin token; it restores v1 and announces it.
             HttpClient http = HttpClient.newHttpClient();
@@ -197,7 +197,7 @@ class TrainerEndToEndTest {
                     e -> e.task().equals("albedo") && e.artifact().sha256().equals(v1.artifact().sha256()) && e.fromVersion() == 2);
             assertThat(rolled.toVersion()).isEqualTo(1);
             // ... and the rollback: the worker serves v1 again.
-            await(() -> worker.activeVersion("albedo") == 1 ? Optional.of(true) : Optional.empty(), Duration.ofSeconds(60));
+            awaitValue(() -> worker.activeVersion("albedo") == 1 ? Optional.of(true) : Optional.empty(), Duration.ofSeconds(60));
 
             // The CLI sees the same registry.
             StringWriter out = new StringWriter();
@@ -258,11 +258,11 @@ class TrainerEndToEndTest {
         TrainerInstance b = null;
         try {
             Fixtures.publish(pc.kafkaBootstrap(), Fixtures.pairs(a.context.blobs(), "neon-resume", "neon", neonForResume, 0));
-            TrainingRunEntity started = await(() -> a.store.runs("albedo", 5).stream().findFirst(), Duration.ofMinutes(3));
+            TrainingRunEntity started = awaitValue(() -> a.store.runs("albedo", 5).stream().findFirst(), Duration.ofMinutes(3));
             // A second instance on the same database: while A holds the task's lease, B never starts or takes a run.
             b = TrainerInstance.start(pc, env("resume", "trainer-b"));
             TrainerInstance bb = b;
-            TrainingRunEntity checkpointed = await(() -> a.store.run(started.id())
+            TrainingRunEntity checkpointed = awaitValue(() -> a.store.run(started.id())
                     .filter(r -> r.metrics().contains("lastCheckpointStep")), Duration.ofMinutes(8));
             RunExecutor.TickResult tick = b.service.executor().tick("albedo");
             assertThat(tick.outcome()).isEqualTo(RunExecutor.Outcome.LEASE_HELD);
@@ -271,7 +271,7 @@ class TrainerEndToEndTest {
 
             // Kill A mid-run: no clean-up, its lease runs out by itself.
             a.service.halt();
-            await(() -> a.service.executor().busy("albedo") ? Optional.empty() : Optional.of(true), Duration.ofMinutes(3));
+            awaitValue(() -> a.service.executor().busy("albedo") ? Optional.empty() : Optional.of(true), Duration.ofMinutes(3));
             int stepsAtKill = a.store.run(started.id()).orElseThrow().stepsDone();
             assertThat(a.store.run(started.id()).orElseThrow().status()).isEqualTo("running");
             a.close();
@@ -310,17 +310,7 @@ class TrainerEndToEndTest {
     }
 
     static TrainingRunEntity awaitFinished(TrainerStore store, Duration timeout) throws Exception {
-        return await(() -> store.runs("albedo", 5).stream().filter(r -> r.finishedAt() != null).findFirst(), timeout);
-    }
-
-    static <T> T await(Supplier<Optional<T>> probe, Duration timeout) throws Exception {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < end) {
-            Optional<T> v = probe.get();
-            if (v.isPresent()) return v.get();
-            Thread.sleep(250);
-        }
-        throw new AssertionError("condition not met within " + timeout);
+        return awaitValue(() -> store.runs("albedo", 5).stream().filter(r -> r.finishedAt() != null).findFirst(), timeout);
     }
 
     static <T extends PrismEvent> T awaitEvent(String bootstrap, Class<T> type, Predicate<T> match) throws Exception {

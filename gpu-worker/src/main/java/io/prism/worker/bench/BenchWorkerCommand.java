@@ -13,6 +13,7 @@ import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameProcessed;
+import io.prism.platform.contracts.FrameStatus;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.contracts.PrismEvent;
 import io.prism.platform.db.Database;
@@ -227,7 +228,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
             BlobRef ref = blobs.put(beauty(size, i), "image/x-exr").withImage(size, size, 3);
             UUID id = UUID.randomUUID();
             db.repository(FrameRepository.class).save(new FrameEntity(id, job, "bench", "sh010", "beauty", i, 1,
-                    ref.uri().toString(), null, ref.sha256(), ref.size(), ref.mediaType(), size, size, 3, "submitted", null,
+                    ref.uri().toString(), null, ref.sha256(), ref.size(), ref.mediaType(), size, size, 3, FrameStatus.SUBMITTED.value(), null,
                     "{}", Instant.now(), Instant.now()));
             out.add(FrameSubmitted.of(id, job, "bench", "sh010", "beauty", i, 1, ref, null, Map.of()));
         }
@@ -302,7 +303,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
             UUID id = UUID.randomUUID();
             BlobRef ref = f.source();
             db.repository(FrameRepository.class).save(new FrameEntity(id, job, "bench", "sh010", "beauty", f.frameNumber(), 1,
-                    ref.uri().toString(), null, ref.sha256(), ref.size(), ref.mediaType(), size, size, 3, "submitted", null,
+                    ref.uri().toString(), null, ref.sha256(), ref.size(), ref.mediaType(), size, size, 3, FrameStatus.SUBMITTED.value(), null,
                     "{}", Instant.now(), Instant.now()));
             out.add(FrameSubmitted.of(id, job, "bench", "sh010", "beauty", f.frameNumber(), 1, ref, null, Map.of()));
         }

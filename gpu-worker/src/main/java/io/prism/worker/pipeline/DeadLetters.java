@@ -3,6 +3,7 @@ package io.prism.worker.pipeline;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameFailed;
+import io.prism.platform.contracts.FrameStatus;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.Database;
 import io.prism.platform.db.FrameRepository;
@@ -67,7 +68,7 @@ public final class DeadLetters implements AutoCloseable {
         try {
             if (frame != null) {
                 Retry.forever("mark frame failed", cfg, stopping, () -> db.inTransaction(c -> {
-                    db.repository(FrameRepository.class).updateStatus(frame.frameId(), "failed", reason + ": " + shortDetail);
+                    db.repository(FrameRepository.class).updateStatus(frame.frameId(), FrameStatus.FAILED.value(), reason + ": " + shortDetail);
                     new Outbox(db.repository(OutboxRepository.class)).enqueue(Topics.RESULTS,
                             FrameFailed.of(frame.frameId(), frame.jobId(), task, reason, shortDetail, attempts, true));
                     return null;

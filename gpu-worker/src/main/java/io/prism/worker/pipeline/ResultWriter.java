@@ -4,7 +4,9 @@ import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameProcessed;
+import io.prism.platform.contracts.FrameStatus;
 import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.platform.contracts.Task;
 import io.prism.platform.db.Database;
 import io.prism.platform.db.FrameRepository;
 import io.prism.platform.db.OutboxRepository;
@@ -140,7 +142,7 @@ public final class ResultWriter {
         Outbox outbox = new Outbox(db.repository(OutboxRepository.class));
         long latency = Math.max(0, Duration.between(f.time(), Instant.now()).toMillis());
         // Conditional in SQL: a version superseded by a re-render stays superseded. Its late result is kept, flagged.
-        boolean current = db.repository(FrameRepository.class).updateStatus(f.frameId(), "processed", null) == 1;
+        boolean current = db.repository(FrameRepository.class).updateStatus(f.frameId(), FrameStatus.PROCESSED.value(), null) == 1;
         if (!current) {
             LOG.info("event=late-result-kept frame={} job={} number={} version={} reason=superseded", f.frameId(), f.jobId(),
                     f.frameNumber(), f.frameVersion());
@@ -174,7 +176,7 @@ public final class ResultWriter {
         ExrWriteOptions o = ExrWriteOptions.defaults().threads(1)
                 .attribute("prismTask", r.task())
                 .attribute("prismModelVersion", r.modelVersion());
-        return "albedo".equals(r.task()) ? o.attribute("prismColorSpace", ALBEDO_COLOR_SPACE) : o;
+        return Task.ALBEDO.equals(r.task()) ? o.attribute("prismColorSpace", ALBEDO_COLOR_SPACE) : o;
     }
 
     private static BlobRef img(BlobRef ref, FloatImage image) {

@@ -10,6 +10,7 @@ import io.prism.ingest.validate.ImageInspector;
 import io.prism.ingest.validate.InspectedImage;
 import io.prism.ingest.validate.Layers;
 import io.prism.platform.blob.BlobStore;
+import io.prism.platform.contracts.FrameStatus;
 import io.prism.vision.exr.BeautyLayer;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.EventCodec;
@@ -218,7 +219,7 @@ public final class Submissions {
         Instant now = Instant.now();
         frames.save(new FrameEntity(id, r.jobId(), r.show(), r.shot(), r.layer(), r.frameNumber(), version,
                 ref.uri().toString(), sourcePath, ref.sha256(), ref.size(), ref.mediaType(), ref.width(), ref.height(),
-                ref.channels(), "submitted", null, json(r.attributes()), now, now));
+                ref.channels(), FrameStatus.SUBMITTED.value(), null, json(r.attributes()), now, now));
         int superseded = version > 1 ? ingest.supersedeEarlierVersions(r.jobId(), r.layer(), r.frameNumber(), version,
                 "re-rendered as version " + version) : 0;
         outbox.enqueue(Topics.FRAMES, FrameSubmitted.of(id, r.jobId(), r.show(), r.shot(), r.layer(), r.frameNumber(),

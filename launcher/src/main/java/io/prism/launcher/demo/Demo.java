@@ -7,6 +7,7 @@ import io.prism.platform.blob.BlobStore;
 import io.prism.platform.config.Env;
 import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.contracts.BlobRef;
+import io.prism.platform.contracts.Task;
 import io.prism.platform.infra.EmbeddedInfrastructure;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
@@ -118,7 +119,7 @@ public final class Demo implements AutoCloseable {
                 Map.entry("PRISM_WORKER_TASKS", "albedo,mask"),
                 Map.entry("PRISM_WORKER_ALBEDO_STEPS", "1"),
                 Map.entry("PRISM_WORKER_MASK_STEPS", "1"),
-                Map.entry("PRISM_TRAINER_TASKS", "albedo"),
+                Map.entry("PRISM_TRAINER_TASKS", Task.ALBEDO),
                 Map.entry("PRISM_TRAINER_ALBEDO_MIN_NEW_PAIRS", Integer.toString(Math.max(4, plan.pairFrames() * 3 / 4))),
                 Map.entry("PRISM_TRAINER_POLICY_INTERVAL", "2s"),
                 Map.entry("PRISM_TRAINER_MIN_HOLDOUT", "2"),
@@ -134,19 +135,19 @@ public final class Demo implements AutoCloseable {
         out.println("prism demo: services up; contact sheet at " + sheet);
 
         ModelRegistry registry = new ModelRegistry(runtime.context().database(), runtime.context().blobs());
-        int v1 = registry.active("albedo").map(ModelVersion::version).orElse(1);
+        int v1 = registry.active(Task.ALBEDO).map(ModelVersion::version).orElse(1);
 
         // 1. Production frames of the studio look: beauty only.
         render("sh010", Style.STUDIO, 101, plan.productionFrames(), false);
         // 2. The new look arrives with ground truth.
         render("sh020", Style.parse(plan.newStyle()), 202, plan.pairFrames(), true);
         out.println("prism demo: waiting for the trainer to fine-tune and promote an albedo model on the new style ...");
-        boolean promoted = waitFor(() -> registry.active("albedo").map(v -> v.version() > v1).orElse(false),
+        boolean promoted = waitFor(() -> registry.active(Task.ALBEDO).map(v -> v.version() > v1).orElse(false),
                 plan.timeout().minus(Duration.ofNanos(System.nanoTime() - t0)));
         if (!promoted) {
             out.println("prism demo: no new albedo model was promoted in time (see training_runs for the gate's verdict)");
         } else {
-            ModelVersion v = registry.active("albedo").orElseThrow();
+            ModelVersion v = registry.active(Task.ALBEDO).orElseThrow();
             out.println("prism demo: albedo v" + v.version() + " promoted; rendering the rest of the new look");
             // Let the workers swap before the next frames arrive (they swap between batches in any case).
             Thread.sleep(2000);
@@ -221,7 +222,7 @@ public final class Demo implements AutoCloseable {
             while (rs.next()) l.add(rs.getLong(1));
             return l;
         });
-        ModelVersion active = registry.active("albedo").orElseThrow();
+        ModelVersion active = registry.active(Task.ALBEDO).orElseThrow();
         return new Report(submitted, processed, failed, quality, active.version(), active.metrics(),
                 pct(lat, 0.5), pct(lat, 0.9), pct(lat, 0.99), sheet, wall);
     }

@@ -81,17 +81,14 @@ public final class Database implements AutoCloseable {
     /**
      * Applies pending migrations; safe to call from several services at once (Flyway locks its history table).
      *
-     * <p>The shared tables are platform's {@code V1..V9}; each service module may add its own tables in its jar's
-     * {@code db/migration} with a version range of its own (ingest V10-19, worker V20-29, trainer V30-39,
-     * results-api V40-49). A process that runs only some services does not carry the others' migrations, so
-     * migrations may apply out of order and absent ones are not an error.
+     * <p>Every migration lives in platform's {@code db/migration}, so every process carries the whole schema and
+     * applies it in one order. The version ranges name the owner of each table: shared tables {@code V1..V9},
+     * ingest V10-19, worker V20-29, trainer V30-39, results-api V40-49.
      */
     public static void migrate(String jdbcUrl, String user, String password) {
         Flyway.configure()
                 .dataSource(jdbcUrl, user, password)
                 .locations("classpath:db/migration")
-                .outOfOrder(true)
-                .ignoreMigrationPatterns("*:missing")
                 .load()
                 .migrate();
     }

@@ -97,10 +97,28 @@ public final class OutboxRelay extends AbstractVerticle {
                 }));
     }
 
-    /** Publishes one batch; returns how many rows were published. */
+    /**
+     * Publishes one batch; returns how many rows were published. A failed send rolls the batch back and is then
+     * recorded on its row ({@code attempts}, {@code last_error}) in a transaction of its own, so the failure stays
+     * visible while the row waits for the next try.
+     */
     int drainOnce() {
         OutboxRepository repo = database.repository(OutboxRepository.class);
-        int n = database.inTransaction(conn -> {
+        int n;
+        try {
+            n = publishBatch(repo);
+        } catch (PublishFailed f) {
+            database.inTransaction(conn -> repo.markFailed(f.rowId, f.getMessage()));
+            throw f;
+        }
+        published.increment(n);
+        pending.set(repo.countPending());
+        lagMs.set(repo.oldestPendingAgeMs());
+        return n;
+    }
+
+    private int publishBatch(OutboxRepository repo) {
+        return database.inTransaction(conn -> {
             List<OutboxEntity> rows = repo.lockPending(batchSize);
             if (rows.isEmpty()) {
                 return 0;
@@ -113,17 +131,22 @@ public final class OutboxRelay extends AbstractVerticle {
                 try {
                     sends.get(i).get(35, TimeUnit.SECONDS);
                 } catch (Exception e) {
-                    throw new IllegalStateException("publishing outbox row " + rows.get(i).id() + " to " + rows.get(i).topic()
-                            + " failed: " + e.getMessage(), e);
+                    throw new PublishFailed(rows.get(i), e);
                 }
                 repo.markPublished(rows.get(i).id());
             }
             return rows.size();
         });
-        published.increment(n);
-        pending.set(repo.countPending());
-        lagMs.set(repo.oldestPendingAgeMs());
-        return n;
+    }
+
+    /** A send that failed, naming the row it was for. */
+    static final class PublishFailed extends IllegalStateException {
+        final long rowId;
+
+        PublishFailed(OutboxEntity row, Exception cause) {
+            super("publishing outbox row " + row.id() + " to " + row.topic() + " failed: " + cause.getMessage(), cause);
+            this.rowId = row.id();
+        }
     }
 
     @Override

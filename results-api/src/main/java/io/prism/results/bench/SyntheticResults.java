@@ -1,5 +1,6 @@
 package io.prism.results.bench;
 
+import io.prism.platform.contracts.Task;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -100,9 +101,9 @@ public final class SyntheticResults {
                 ps.executeUpdate();
             }
             long rows = 0;
-            rows += results(c, prefix, "albedo", 2, b.albedoSha(), b.albedoSize(), b.albedoPreviewSha(), b.albedoPreviewSize(),
+            rows += results(c, prefix, Task.ALBEDO, 2, b.albedoSha(), b.albedoSize(), b.albedoPreviewSha(), b.albedoPreviewSize(),
                     b.uncertaintySha(), b.uncertaintySize(), b.width(), b.height());
-            rows += results(c, prefix, "mask", 1, b.maskSha(), b.maskSize(), b.maskPreviewSha(), b.maskPreviewSize(),
+            rows += results(c, prefix, Task.MASK, 1, b.maskSha(), b.maskSize(), b.maskPreviewSha(), b.maskPreviewSize(),
                     b.uncertaintySha(), b.uncertaintySize(), b.width(), b.height());
             c.commit();
             c.setAutoCommit(auto);

@@ -2,6 +2,7 @@ package io.prism.results.query;
 
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.blob.BlobStore;
+import io.prism.platform.contracts.FrameStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -29,7 +30,7 @@ import javax.sql.DataSource;
  * {@code frames_job_keyset} index — and jobs newest first by (created_at, id).
  */
 public final class ResultsQueries {
-    public static final List<String> FRAME_STATUSES = List.of("submitted", "processing", "processed", "failed", "superseded");
+    public static final List<String> FRAME_STATUSES = FrameStatus.allValues();
     public static final List<String> JOB_STATUSES = List.of("empty", "processing", "failed", "processed");
     public static final List<String> RUN_STATUSES = List.of("queued", "running", "succeeded", "failed", "promoted", "rejected");
 
@@ -47,16 +48,15 @@ public final class ResultsQueries {
     private static final String JOB_SELECT = """
             SELECT * FROM (
               SELECT j.id, j.show, j.shot, j.attributes::text AS attributes, j.created_at, j.updated_at,
-                     c.total, c.submitted, c.processing, c.processed, c.failed, c.superseded, c.last_frame_at,
+                     c.total, c.submitted, c.processed, c.failed, c.superseded, c.last_frame_at,
                      CASE WHEN c.total = 0 THEN 'empty'
-                          WHEN c.submitted + c.processing > 0 THEN 'processing'
+                          WHEN c.submitted > 0 THEN 'processing'
                           WHEN c.failed > 0 THEN 'failed'
                           ELSE 'processed' END AS status
               FROM jobs j
               LEFT JOIN LATERAL (
                 SELECT count(*) AS total,
                        count(*) FILTER (WHERE f.status = 'submitted') AS submitted,
-                       count(*) FILTER (WHERE f.status = 'processing') AS processing,
                        count(*) FILTER (WHERE f.status = 'processed') AS processed,
                        count(*) FILTER (WHERE f.status = 'failed') AS failed,
                        count(*) FILTER (WHERE f.status = 'superseded') AS superseded,
@@ -102,7 +102,6 @@ public final class ResultsQueries {
                 .put("progress", new JsonObject()
                         .put("total", total)
                         .put("submitted", rs.getLong("submitted"))
-                        .put("processing", rs.getLong("processing"))
                         .put("processed", rs.getLong("processed"))
                         .put("failed", rs.getLong("failed"))
                         .put("superseded", rs.getLong("superseded"))

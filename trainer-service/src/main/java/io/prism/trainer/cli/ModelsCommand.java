@@ -3,6 +3,7 @@ package io.prism.trainer.cli;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.config.Env;
 import io.prism.platform.config.PlatformConfig;
+import io.prism.platform.contracts.Task;
 import io.prism.platform.db.Database;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
@@ -85,7 +86,7 @@ public final class ModelsCommand implements Callable<Integer> {
         }
     }
 
-    static final List<String> TASKS = List.of("albedo", "mask", "depth", "normals");
+    static final List<String> TASKS = Task.ALL;
 
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Check a model folder by building the model from it and register it as a new candidate version.",

@@ -5,6 +5,7 @@ import io.prism.engine.train.PairDataset;
 import io.prism.engine.train.TrainConfig;
 import io.prism.engine.train.Trainer;
 import io.prism.engine.train.TrainingPair;
+import io.prism.platform.contracts.Task;
 import io.prism.simulator.RenderedFrame;
 import io.prism.simulator.Renderer;
 import io.prism.simulator.SceneGenerator;
@@ -63,7 +64,7 @@ public final class TrainerBenchCommand implements Callable<Integer> {
         Path base = model;
         if (base == null) {
             List<TrainingPair> pairs = data.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
-            TrainConfig cfg = new TrainConfig("albedo", "bench-base", work.resolve("base").toString(), 1, 2, 1, 1e-3, 1e-4, 1,
+            TrainConfig cfg = new TrainConfig(Task.ALBEDO, "bench-base", work.resolve("base").toString(), 1, 2, 1, 1e-3, 1e-4, 1,
                     0.1, 1.0, 0, true, 1, 2, 3, 0.5, 0, 0, 0, 1, null, 2, List.of(16, 32), 4, size, 0, false, 0, "bench", 1);
             base = new Trainer(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
                     .train(PairDataset.of(pairs, "bench"), List.of()).modelDir();
@@ -81,7 +82,7 @@ public final class TrainerBenchCommand implements Callable<Integer> {
         };
         int run = 0;
         // Warm-up (engine start, JIT) so the first row is not charged for it.
-        trainer.train(new ModelTrainer.Job("albedo", "warmup00", base, work.resolve("warmup"),
+        trainer.train(new ModelTrainer.Job(Task.ALBEDO, "warmup00", base, work.resolve("warmup"),
                 new TrainerConfig.Training(2, 1, 1, 3e-4, 1, 0, 0, 1, 3, 2, 0)), data, quiet);
         for (int eb : batches) {
             int micro = eb % 2 == 0 ? 2 : 1;
@@ -89,7 +90,7 @@ public final class TrainerBenchCommand implements Callable<Integer> {
                 TrainerConfig.Training t = new TrainerConfig.Training(steps, micro, eb / micro, 3e-4, 2, 0, ck, 1, 3, 2, 0);
                 long t0 = System.nanoTime();
                 try {
-                    trainer.train(new ModelTrainer.Job("albedo", String.format("bench%04d", run++), base, work.resolve("run" + run), t), data, quiet);
+                    trainer.train(new ModelTrainer.Job(Task.ALBEDO, String.format("bench%04d", run++), base, work.resolve("run" + run), t), data, quiet);
                 } catch (IllegalStateException e) {
                     out.printf("%-10d %-6d %-12s %s%n", eb, micro, ck == 0 ? "end only" : "every " + ck, "failed: " + e.getMessage());
                     continue;

@@ -1,5 +1,6 @@
 package io.prism.trainer.dataset;
 
+import io.prism.platform.contracts.Task;
 import io.prism.vision.image.FloatImage;
 import java.util.List;
 
@@ -31,8 +32,8 @@ public final class PairImages {
 
     public static FloatImage target(String task, FloatImage img) {
         return switch (task) {
-            case "albedo" -> albedo(img);
-            case "mask" -> mask(img);
+            case Task.ALBEDO -> albedo(img);
+            case Task.MASK -> mask(img);
             default -> throw new IllegalArgumentException("unknown task " + task);
         };
     }

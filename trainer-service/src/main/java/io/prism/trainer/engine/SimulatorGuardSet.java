@@ -1,5 +1,6 @@
 package io.prism.trainer.engine;
 
+import io.prism.platform.contracts.Task;
 import io.prism.simulator.RenderedFrame;
 import io.prism.simulator.Renderer;
 import io.prism.simulator.SceneGenerator;
@@ -69,7 +70,7 @@ public final class SimulatorGuardSet implements GuardSet {
         for (int i = 0; i < all.size(); i++) {
             RenderedFrame f = all.get(i);
             String id = style + "-seed" + (firstSeed + i);
-            out.add(new LabeledFrame(id, f.beauty(), task.equals("mask") ? f.mask() : f.albedo()));
+            out.add(new LabeledFrame(id, f.beauty(), task.equals(Task.MASK) ? f.mask() : f.albedo()));
         }
         return out;
     }

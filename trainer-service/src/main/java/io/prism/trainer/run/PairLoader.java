@@ -2,6 +2,7 @@ package io.prism.trainer.run;
 
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
+import io.prism.platform.contracts.Task;
 import io.prism.platform.db.TrainingPairEntity;
 import io.prism.trainer.dataset.PairImages;
 import io.prism.vision.image.FloatImage;
@@ -26,8 +27,8 @@ public final class PairLoader {
             }
             FloatImage beauty = PairImages.beauty(read(p.beautySha256(), p.beautySize(), "beauty of " + p.id()));
             FloatImage target = switch (task) {
-                case "albedo" -> PairImages.albedo(read(p.albedoSha256(), p.albedoSize(), "albedo of " + p.id()));
-                case "mask" -> PairImages.mask(read(p.maskSha256(), p.maskSize(), "mask of " + p.id()));
+                case Task.ALBEDO -> PairImages.albedo(read(p.albedoSha256(), p.albedoSize(), "albedo of " + p.id()));
+                case Task.MASK -> PairImages.mask(read(p.maskSha256(), p.maskSize(), "mask of " + p.id()));
                 default -> throw new IllegalArgumentException("unknown task " + task);
             };
             out.add(new LabeledFrame(p.id().toString(), beauty, target));
