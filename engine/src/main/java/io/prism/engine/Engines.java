@@ -2,6 +2,7 @@ package io.prism.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,29 @@ public final class Engines {
                     + "on bfloat16 tensors; bf16 checkpoints are widened to fp32 (or use --dtype fp16 on a GPU)");
             default -> throw new IllegalArgumentException("unknown dtype '" + dtype + "' (fp32, fp16)");
         };
+    }
+
+    /** What a diffusers model is built from: its manager on the device, the compute dtype and the weight-file variant. */
+    public record Target(NDManager manager, Device device, ai.djl.ndarray.types.DataType dtype, String variant) {}
+
+    /**
+     * Builds a model on a fresh manager of {@code device} in the compute dtype, with autograd off on this thread while it
+     * loads; the manager is closed again if building fails (the model owns it otherwise).
+     */
+    public static <T> T build(String device, int threads, String dtype, java.util.function.Function<Target, T> builder) {
+        var engine = pytorch(threads);
+        Device d = device(device);
+        ai.djl.ndarray.types.DataType dt = computeType(dtype, d);
+        NDManager m = engine.newBaseManager(d);
+        boolean grad = gradMode(false);
+        try {
+            return builder.apply(new Target(m, d, dt, dt == ai.djl.ndarray.types.DataType.FLOAT16 ? "fp16" : null));
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        } finally {
+            gradMode(grad);
+        }
     }
 
     /** Bytes this process may reasonably use for activations on the device (half of what is free). */

@@ -66,34 +66,22 @@ public final class MarigoldPredictor implements Predictor {
      */
     public static MarigoldPredictor open(Path dir, String task, String device, int threads, String dtype) {
         MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(dir);
-        var engine = Engines.pytorch(threads);
-        Device d = Engines.device(device);
-        DataType dt = Engines.computeType(dtype, d);
-        NDManager m = engine.newBaseManager(d);
-        boolean grad = Engines.gradMode(false);
-        try {
-            String variant = dt == DataType.FLOAT16 ? "fp16" : null;
-            UNet2DConditionModel unet = UNet2DConditionModel.load(dir.resolve("unet"), variant, m, dt, false);
-            AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), variant, m, dt, false);
+        return Engines.build(device, threads, dtype, t -> {
+            NDManager m = t.manager();
+            UNet2DConditionModel unet = UNet2DConditionModel.load(dir.resolve("unet"), t.variant(), m, t.dtype(), false);
+            AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), t.variant(), m, t.dtype(), false);
             Path embeds = dir.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
-            Path schedulerConfig = dir.resolve("scheduler").resolve("scheduler_config.json");
             NDArray embedding;
             SchedulerConfig sc;
             try {
                 embedding = Files.isRegularFile(embeds) ? EmptyPromptEmbedding.load(embeds, m) : EmptyPromptEmbedding.compute(dir, m);
-                sc = SchedulerConfig.fromDiffusers(schedulerConfig);
+                sc = SchedulerConfig.fromDiffusers(dir.resolve("scheduler").resolve("scheduler_config.json"));
             } catch (java.io.IOException e) {
                 throw new InvalidCheckpointException(e.getMessage(), e);
             }
-            var scheduler = sc.create();
-            MarigoldPipeline p = new MarigoldPipeline(checkpoint, unet, vae, embedding, scheduler, m, dt);
-            return new MarigoldPredictor(p, task, d.isGpu() ? 64 : 4);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        } finally {
-            Engines.gradMode(grad);
-        }
+            MarigoldPipeline p = new MarigoldPipeline(checkpoint, unet, vae, embedding, sc.create(), m, t.dtype());
+            return new MarigoldPredictor(p, task, t.device().isGpu() ? 64 : 4);
+        });
     }
 
 

@@ -83,33 +83,24 @@ public final class TransparencyPredictor implements Predictor {
         if (task != null && !task.equals("mask")) {
             throw new InvalidCheckpointException(dir.resolve("model_index.json") + ": an SD3 transparency model serves task 'mask', not '" + task + "'");
         }
-        var engine = Engines.pytorch(threads);
-        Device d = Engines.device(device);
-        DataType dt = Engines.computeType(dtype, d);
-        NDManager m = engine.newBaseManager(d);
-        boolean grad = Engines.gradMode(false);
-        try {
-            String variant = dt == DataType.FLOAT16 ? "fp16" : null;
-            SD3Transformer2DModel transformer = SD3Transformer2DModel.load(dir.resolve("transformer"), variant, m, dt, false);
-            AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), variant, m, dt, false);
+        return Engines.build(device, threads, dtype, t -> {
+            NDManager m = t.manager();
+            SD3Transformer2DModel transformer = SD3Transformer2DModel.load(dir.resolve("transformer"), t.variant(), m, t.dtype(), false);
+            AutoencoderKL vae = AutoencoderKL.load(dir.resolve("vae"), t.variant(), m, t.dtype(), false);
             boolean endToEnd = transformer.config().inChannels() == vae.config().latentChannels();
             FlowMatchEulerDiscreteScheduler scheduler = endToEnd ? null
                     : new FlowMatchEulerDiscreteScheduler(FlowMatchEulerDiscreteConfig.read(dir.resolve("scheduler")));
             Path embeds = dir.resolve(PROMPT_EMBEDS_FILE);
             EmptyPromptEmbedding.SD3 c;
             try {
-                c = Files.isRegularFile(embeds) ? EmptyPromptEmbedding.loadSd3(embeds, m) : EmptyPromptEmbedding.computeSd3(dir, variant, T5_TOKENS, m);
+                c = Files.isRegularFile(embeds) ? EmptyPromptEmbedding.loadSd3(embeds, m)
+                        : EmptyPromptEmbedding.computeSd3(dir, t.variant(), T5_TOKENS, m);
             } catch (IOException e) {
                 throw new InvalidCheckpointException(embeds + ": " + e.getMessage(), e);
             }
             TransparencyPipeline p = new TransparencyPipeline(transformer, vae, scheduler, c.promptEmbeds(), c.pooledPromptEmbeds());
-            return new TransparencyPredictor(p, m, d.isGpu() ? 8 : 1);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        } finally {
-            Engines.gradMode(grad);
-        }
+            return new TransparencyPredictor(p, m, t.device().isGpu() ? 8 : 1);
+        });
     }
 
 
