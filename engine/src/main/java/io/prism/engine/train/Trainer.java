@@ -470,10 +470,14 @@ public final class Trainer {
     }
 
     private void say(String fmt, Object... args) {
-        String line = String.format(fmt, args);
+        Trainer.say(log, Path.of(cfg.outputDir()), String.format(fmt, args));
+    }
+
+    /** A progress line to the console and, with a timestamp, to the run's {@code train.log} (every trainer logs so). */
+    public static void say(java.io.PrintStream log, Path outputDir, String line) {
         log.println(line);
         try {
-            Files.writeString(Path.of(cfg.outputDir()).resolve("train.log"), Instant.now() + " " + line + "\n",
+            Files.writeString(outputDir.resolve("train.log"), Instant.now() + " " + line + "\n",
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException ignored) {
             // the log file is a convenience

@@ -213,7 +213,7 @@ public final class MarigoldTrainer {
                 if (halt) {
                     bar.done();
                     say("halted at step %d as asked; resume with the same configuration", step);
-                    return new Result(step, false, null, latest, metrics, loss, toArray(losses), holdoutBefore, Double.NaN);
+                    return new Result(step, false, null, latest, metrics, loss, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, Double.NaN);
                 }
             }
             bar.done();
@@ -221,7 +221,7 @@ public final class MarigoldTrainer {
             Path modelDir = out.resolve(MODEL);
             writeModel(modelDir, base, startDir, out, unet, step, metrics, history, data.describe(), validation.size());
             say("saved %s to %s", cfg.name(), modelDir);
-            return new Result(step, true, modelDir, latest, metrics, loss, toArray(losses), holdoutBefore, holdoutAfter);
+            return new Result(step, true, modelDir, latest, metrics, loss, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, holdoutAfter);
         } finally {
             Engines.gradMode(gradBefore);
         }
@@ -482,24 +482,10 @@ public final class MarigoldTrainer {
         record.put("metrics", metrics == null ? Map.of() : metrics.asMap());
         record.put("history", history);
         JSON.writeValue(tmp.resolve(TRAINING_RECORD).toFile(), record);
-        if (Files.exists(modelDir)) Trainer.deleteTree(modelDir);
-        Files.move(tmp, modelDir);
-    }
-
-    private static double[] toArray(List<Double> l) {
-        double[] a = new double[l.size()];
-        for (int i = 0; i < a.length; i++) a[i] = l.get(i);
-        return a;
+        Trainer.publish(tmp, modelDir);   // a crash at any moment leaves one complete model folder
     }
 
     private void say(String fmt, Object... args) {
-        String line = String.format(fmt, args);
-        log.println(line);
-        try {
-            Files.writeString(Path.of(cfg.outputDir()).resolve("train.log"), Instant.now() + " " + line + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException ignored) {
-            // the log file is a convenience
-        }
+        Trainer.say(log, Path.of(cfg.outputDir()), String.format(fmt, args));
     }
 }

@@ -191,7 +191,7 @@ public final class TransparencyTrainer {
                 if (halt) {
                     bar.done();
                     say("halted at step %d as asked; resume with the same configuration", step);
-                    return new Result(step, false, null, latest, toArray(losses), holdoutBefore, Double.NaN, before, null);
+                    return new Result(step, false, null, latest, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, Double.NaN, before, null);
                 }
             }
             bar.done();
@@ -201,7 +201,7 @@ public final class TransparencyTrainer {
             Path modelDir = out.resolve(MODEL);
             writeModel(modelDir, base, startDir, out, transformer, step, endToEnd, data.describe(), validation.size(), holdoutBefore, holdoutAfter, before, after);
             say("saved %s to %s", cfg.name(), modelDir);
-            return new Result(step, true, modelDir, latest, toArray(losses), holdoutBefore, holdoutAfter, before, after);
+            return new Result(step, true, modelDir, latest, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, holdoutAfter, before, after);
         } finally {
             Engines.gradMode(gradBefore);
         }
@@ -498,24 +498,10 @@ public final class TransparencyTrainer {
         if (after != null) metrics.put("after", after);
         record.put("metrics", metrics);
         JSON.writeValue(tmp.resolve(TRAINING_RECORD).toFile(), record);
-        if (Files.exists(modelDir)) Trainer.deleteTree(modelDir);
-        Files.move(tmp, modelDir);
-    }
-
-    private static double[] toArray(List<Double> l) {
-        double[] a = new double[l.size()];
-        for (int i = 0; i < a.length; i++) a[i] = l.get(i);
-        return a;
+        Trainer.publish(tmp, modelDir);   // a crash at any moment leaves one complete model folder
     }
 
     private void say(String fmt, Object... args) {
-        String line = String.format(fmt, args);
-        log.println(line);
-        try {
-            Files.writeString(Path.of(cfg.outputDir()).resolve("train.log"), Instant.now() + " " + line + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException ignored) {
-            // the log file is a convenience
-        }
+        Trainer.say(log, Path.of(cfg.outputDir()), String.format(fmt, args));
     }
 }
