@@ -284,12 +284,4 @@ public final class MarigoldPipeline implements AutoCloseable {
         return new Settings(checkpoint.defaultSteps(), 1, checkpoint.defaultProcessingResolution(), true, 1,
                 checkpoint.kind() == MarigoldCheckpoint.Kind.NORMALS ? "closest" : "median", false, 0L, null);
     }
-
-    static Map<String, Object> describe(Settings s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("steps", s.steps());
-        m.put("ensembleSize", s.ensembleSize());
-        m.put("processingResolution", s.processingResolution());
-        return m;
-    }
 }

@@ -106,15 +106,17 @@ public final class MarigoldPredictor implements Predictor {
         if (closed) throw new IllegalStateException("predictor is closed");
         MarigoldPipeline.Settings s = settings(o, 1, null);
         Prediction[] out = new Prediction[srgbImages.size()];
+        List<FloatImage> inputs = new ArrayList<>();                  // checked and reduced to R, G, B once per frame
+        for (int i = 0; i < srgbImages.size(); i++) inputs.add(rgb(srgbImages.get(i), i));
         Map<String, List<Integer>> bySize = new LinkedHashMap<>();
         for (int i = 0; i < srgbImages.size(); i++) {
-            FloatImage img = rgb(srgbImages.get(i), i);
+            FloatImage img = inputs.get(i);
             bySize.computeIfAbsent(img.width() + "x" + img.height(), k -> new ArrayList<>()).add(i);
         }
         for (List<Integer> group : bySize.values()) {
             long start = System.nanoTime();
             List<FloatImage> images = new ArrayList<>();
-            for (int i : group) images.add(rgb(srgbImages.get(i), i));
+            for (int i : group) images.add(inputs.get(i));
             int batch = o.batchSize() > 0 ? o.batchSize()
                     : Math.min(images.size() * o.ensembleSize(), autoBatch(images.get(0).width(), images.get(0).height(), o));
             MarigoldPipeline.Settings one = new MarigoldPipeline.Settings(s.steps(), s.ensembleSize(), s.processingResolution(),
