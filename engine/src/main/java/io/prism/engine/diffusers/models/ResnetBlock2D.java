@@ -6,6 +6,9 @@ import io.prism.engine.diffusers.nn.Conv2d;
 import io.prism.engine.diffusers.nn.GroupNorm;
 import io.prism.engine.diffusers.nn.Linear;
 
+import io.prism.engine.diffusers.nn.Functional;
+
+import static io.prism.engine.diffusers.nn.Functional.consume;
 import static io.prism.engine.diffusers.nn.Functional.silu;
 
 /**
@@ -35,16 +38,22 @@ public final class ResnetBlock2D {
         this.outputScaleFactor = outputScaleFactor;
     }
 
-    /** x (N, in, H, W), temb (N, tembChannels) or null → (N, out, H, W). */
+    /**
+     * x (N, in, H, W), temb (N, tembChannels) or null → (N, out, H, W). Each full-size intermediate is released as soon
+     * as the next op has read it: at 1024² one 128-channel VAE activation is 0.5 GB, and keeping a block's ten until
+     * its scope closes decided whether SD3's decode fitted in memory. Releasing a handle is safe under autograd, which
+     * keeps its own references to what backward needs.
+     */
     public NDArray forward(NDArray x, NDArray temb) {
-        NDArray h = conv1.forward(silu(norm1.forward(x)));
+        NDArray h = consume(consume(norm1.forward(x), Functional::silu), conv1::forward);
         if (timeEmbProj != null) {
             NDArray t = timeEmbProj.forward(silu(temb));                              // (N, out)
-            h = h.add(t.reshape(t.getShape().get(0), out, 1, 1));
+            h = consume(h, a -> a.add(t.reshape(t.getShape().get(0), out, 1, 1)));
         }
-        h = conv2.forward(silu(norm2.forward(h)));
+        h = consume(consume(consume(h, norm2::forward), Functional::silu), conv2::forward);
         NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
-        NDArray y = shortcut.add(h);
-        return outputScaleFactor == 1f ? y : y.div(io.prism.engine.model.Tensors.scalar(y, outputScaleFactor));
+        NDArray y = consume(h, shortcut::add);
+        if (shortcut != x) shortcut.close();
+        return outputScaleFactor == 1f ? y : consume(y, a -> a.div(io.prism.engine.model.Tensors.scalar(a, outputScaleFactor)));
     }
 }

@@ -22,7 +22,18 @@ public final class Functional {
 
     /** SiLU(x) = x · σ(x) (≤ 1 ulp from F.silu). */
     public static NDArray silu(NDArray x) {
-        return x.mul(Activation.sigmoid(x));
+        return consume(Activation.sigmoid(x), x::mul);
+    }
+
+    /**
+     * {@code op(in)}, then releases {@code in}: for full-size intermediates that nothing reads after the next op, so a
+     * block holds one or two activations instead of all it made until its scope closes. Safe under autograd, which keeps
+     * its own references to what backward needs; {@code in} must be the caller's own intermediate, never an input.
+     */
+    public static NDArray consume(NDArray in, java.util.function.UnaryOperator<NDArray> op) {
+        NDArray out = op.apply(in);
+        if (out != in) in.close();
+        return out;
     }
 
     /** Exact (erf) GELU, as F.gelu / HF "gelu" / diffusers GEGLU. */

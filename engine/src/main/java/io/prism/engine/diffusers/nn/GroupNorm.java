@@ -31,12 +31,14 @@ public final class GroupNorm {
         NDArray r = x.reshape(n, groups, len);
         NDArray ones = x.getManager().ones(new Shape(len), x.getDataType());
         NDArray zeros = x.getManager().zeros(new Shape(len), x.getDataType());
-        NDArray y = ai.djl.nn.norm.LayerNorm.layerNorm(r, new Shape(len), ones, zeros, eps).singletonOrThrow().reshape(s);
+        NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(r, new Shape(len), ones, zeros, eps).singletonOrThrow();
+        NDArray y = normed.reshape(s);
+        normed.close();   // y is a view: the storage lives until y is released below
         // (C) → (C, 1, 1) views made per call and kept in the caller's scope: a view made once would outlive autograd's
         // view of the weight when it is trained, and one made per call on the weight's own manager would leak
         NDArray w = weight.reshape(s.get(1), 1, 1), b = bias.reshape(s.get(1), 1, 1);
         w.attach(x.getManager());
         b.attach(x.getManager());
-        return y.mul(w).add(b);
+        return Functional.consume(Functional.consume(y, a -> a.mul(w)), a -> a.add(b));
     }
 }
