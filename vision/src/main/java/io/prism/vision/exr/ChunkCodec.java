@@ -39,7 +39,7 @@ abstract class ChunkCodec implements AutoCloseable {
             case PIZ -> new PizCodec();
             case PXR24 -> new Pxr24Codec(zipLevel);
             case B44, B44A -> new B44Codec();
-            default -> throw new IllegalArgumentException("unsupported compression " + c);
+            case DWAA, DWAB -> new DwaCodec();
         };
     }
 

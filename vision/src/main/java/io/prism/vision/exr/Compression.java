@@ -2,8 +2,8 @@ package io.prism.vision.exr;
 
 /**
  * OpenEXR compression methods with their file codes and the number of scan lines each packs per chunk.
- * Prism reads NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44 and B44A, and writes all but B44/B44A (PXR24 is lossy for FLOAT:
- * 24-bit floats). DWAA and DWAB are recognised and rejected as unsupported.
+ * Prism reads all of them and writes NONE, RLE, ZIPS, ZIP, PIZ and PXR24 (PXR24 is lossy for FLOAT: 24-bit floats);
+ * B44, B44A, DWAA and DWAB are read only.
  */
 public enum Compression {
     NONE(0, 1),
@@ -37,7 +37,7 @@ public enum Compression {
 
     /** Whether Prism can read this method. */
     public boolean readable() {
-        return code <= 7;
+        return code <= 9;
     }
 
     /** The method with the given file code, or null. */

@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
 
 /**
  * Reads OpenEXR files: single- and multi-part, scanline and tiled (level 0 of mip/rip maps), HALF/FLOAT/UINT
- * channels, compressions NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A. DWAA/DWAB and deep data are refused with an
+ * channels, every compression (NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB). Deep data is refused with an
  * "unsupported: ..." {@link ImageFormatException}.
  * <p>
  * Hostile input: every size is checked against the file length and {@link ExrLimits} before anything is allocated,
@@ -524,7 +524,7 @@ public final class ExrReader {
                 case PXR24 -> 1400;      // deflate, and 3 bytes become 4 for FLOAT
                 case PIZ -> 512;         // a Huffman run code of >= 10 bits yields at most 256 words
                 case B44, B44A -> 11;    // 3 bytes for a flat 4x4 block of HALFs
-                default -> 1;
+                case DWAA, DWAB -> 135_000; // one zlib'd 2-byte DC value per 8x8 block of up to 4-byte samples
             };
         }
 

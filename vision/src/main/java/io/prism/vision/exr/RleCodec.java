@@ -46,6 +46,12 @@ final class RleCodec extends ChunkCodec {
     @Override
     void decompress(byte[] src, int off, int len, Block block, byte[] dst, int rawLen) {
         byte[] t = tmp(rawLen);
+        expand(src, off, len, t, rawLen);
+        Predictor.decode(t, rawLen, dst);
+    }
+
+    /** Undoes the run-length code alone: {@code src[off, off + len)} must expand to exactly {@code rawLen} bytes. */
+    static void expand(byte[] src, int off, int len, byte[] dst, int rawLen) {
         int r = off;
         int end = off + len;
         int w = 0;
@@ -55,7 +61,7 @@ final class RleCodec extends ChunkCodec {
                 int count = -c;
                 if (r + count > end) throw new CorruptDataException("RLE literal run past the end of the chunk");
                 if (w + count > rawLen) throw new CorruptDataException("RLE data decodes to more than " + rawLen + " bytes");
-                System.arraycopy(src, r, t, w, count);
+                System.arraycopy(src, r, dst, w, count);
                 r += count;
                 w += count;
             } else {
@@ -63,10 +69,9 @@ final class RleCodec extends ChunkCodec {
                 int count = c + 1;
                 if (w + count > rawLen) throw new CorruptDataException("RLE data decodes to more than " + rawLen + " bytes");
                 byte v = src[r++];
-                for (int k = 0; k < count; k++) t[w++] = v;
+                for (int k = 0; k < count; k++) dst[w++] = v;
             }
         }
         if (w != rawLen) throw new CorruptDataException("RLE data decodes to " + w + " bytes, expected " + rawLen);
-        Predictor.decode(t, rawLen, dst);
     }
 }

@@ -138,14 +138,9 @@ class SubsampledAndUnsupportedTest {
     }
 
     @Test
-    void unsupportedCompressionsAndDeepDataAreNamed() {
+    void unknownCompressionsAndDeepDataAreNamed() {
         FloatImage img = FloatImage.blank(8, 8, List.of("R", "G", "B"));
         byte[] file = ExrWriter.encode(img, ExrWriteOptions.defaults().compression(Compression.NONE));
-        for (Compression c : List.of(Compression.DWAA, Compression.DWAB)) {
-            assertThatThrownBy(() -> ExrReader.read(withCompressionCode(file, c.code()), "foo.exr", ExrLimits.DEFAULT))
-                    .isInstanceOf(ImageFormatException.class)
-                    .hasMessage("unsupported: compression " + c + " of foo.exr");
-        }
         assertThatThrownBy(() -> ExrReader.read(withCompressionCode(file, 42), "bar.exr", ExrLimits.DEFAULT))
                 .isInstanceOf(ImageFormatException.class).hasMessageContaining("unknown compression code 42")
                 .hasMessageContaining("bar.exr");
@@ -153,9 +148,9 @@ class SubsampledAndUnsupportedTest {
         deep[5] |= 0x08; // version flag 0x800: deep data
         assertThatThrownBy(() -> ExrReader.read(deep, "deep.exr", ExrLimits.DEFAULT))
                 .isInstanceOf(ImageFormatException.class).hasMessage("unsupported: deep data (deepscanline) of deep.exr");
-        // a part name makes it into the message
-        byte[] named = ExrWriter.encode(img, ExrWriteOptions.defaults().compression(Compression.NONE).attribute("name", "rgba"));
+        // a part name makes it into the message (here: ZIP data labelled DWAB)
+        byte[] named = ExrWriter.encode(img, ExrWriteOptions.defaults().attribute("name", "rgba"));
         assertThatThrownBy(() -> ExrReader.read(withCompressionCode(named, Compression.DWAB.code()), "foo.exr", ExrLimits.DEFAULT))
-                .hasMessage("unsupported: compression DWAB in part 'rgba' of foo.exr");
+                .hasMessageStartingWith("corrupt DWAB data in chunk 0: ").hasMessageEndingWith(" in part 'rgba' of foo.exr");
     }
 }
