@@ -90,18 +90,13 @@ public record InputEncoding(String primaries, ToneMap toneMap, Transfer transfer
      * @throws IllegalArgumentException without colour channels, or on a NaN / infinite pixel (named)
      */
     public FloatImage encode(FloatImage working) {
-        FloatImage rgb = Primaries.apply(colour(working, "beauty"), matrix());
+        FloatImage rgb = Primaries.apply(requireFinite(colour(working, "beauty"), "beauty"), matrix());
         float[][] out = new float[3][];
         for (int c = 0; c < 3; c++) {
             float[] p = rgb.planes()[c];
             float[] o = new float[p.length];
             for (int i = 0; i < p.length; i++) {
-                float v = p[i];
-                if (!Float.isFinite(v)) {
-                    throw new IllegalArgumentException("beauty has a non-finite pixel (" + v + ") in channel " + rgb.channels().get(c)
-                            + " at x=" + (i % rgb.width()) + ", y=" + (i / rgb.width()));
-                }
-                float t = toneMap.apply(v);
+                float t = toneMap.apply(p[i]);
                 o[i] = transfer == Transfer.SRGB ? Srgb.encode(t) : t;
             }
             out[c] = o;
@@ -133,9 +128,9 @@ public record InputEncoding(String primaries, ToneMap toneMap, Transfer transfer
      */
     public FloatImage encodeDisplay(FloatImage srgb) {
         FloatImage rgb = colour(srgb, "image");
-        if (transfer == Transfer.SRGB && chromaticities().equals(Primaries.WORKING)) return requireFinite(rgb);
+        if (transfer == Transfer.SRGB && chromaticities().equals(Primaries.WORKING)) return requireFinite(rgb, "image");
         FloatImage linear = Primaries.apply(Srgb.decode(rgb), matrix());
-        return requireFinite(transfer == Transfer.SRGB ? Srgb.encode(linear) : linear);
+        return requireFinite(transfer == Transfer.SRGB ? Srgb.encode(linear) : linear, "image");
     }
 
     /**
@@ -152,12 +147,13 @@ public record InputEncoding(String primaries, ToneMap toneMap, Transfer transfer
                 + "; read frames with BeautyLayer / ImageFiles.readBeauty, which converts luminance/chroma and picks the layer");
     }
 
-    private static FloatImage requireFinite(FloatImage img) {
+    /** Returns the image, or throws naming the first NaN / infinite pixel: "{what} has a non-finite pixel … at x=…, y=…". */
+    public static FloatImage requireFinite(FloatImage img, String what) {
         for (int c = 0; c < img.channelCount(); c++) {
             float[] p = img.planes()[c];
             for (int i = 0; i < p.length; i++) {
                 if (!Float.isFinite(p[i])) {
-                    throw new IllegalArgumentException("image has a non-finite pixel (" + p[i] + ") in channel " + img.channels().get(c)
+                    throw new IllegalArgumentException(what + " has a non-finite pixel (" + p[i] + ") in channel " + img.channels().get(c)
                             + " at x=" + (i % img.width()) + ", y=" + (i / img.width()));
                 }
             }
