@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.prism.engine.Engines;
 import io.prism.engine.diffusers.models.autoencoders.AutoencoderKL;
-import io.prism.engine.image.ImageOps;
 import io.prism.engine.marigold.train.LatentCache;
 import io.prism.engine.train.TrainingPair;
 import io.prism.vision.image.FloatImage;
