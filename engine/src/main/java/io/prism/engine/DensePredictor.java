@@ -13,6 +13,7 @@ import io.prism.engine.model.LatentCodec;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.engine.model.ModelSpec;
 import io.prism.engine.schedule.NoiseScheduler;
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.image.FloatImage;
 
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Marigold-style dense prediction (albedo or transparency mask) for batches of sRGB images.
+ * Marigold-style dense prediction (albedo or transparency mask) for batches of images in the model's input encoding.
  *
  * <p>Per image: resize to the processing resolution (longest side) → split into overlapping tiles if
  * larger than the tile size → pad to the codec × UNet multiple → encode → ensemble members, batched,
@@ -103,12 +104,18 @@ public final class DensePredictor implements Predictor {
         return spec.task();
     }
 
+    /** model.json's {@code inputEncoding} ({@link InputEncoding#DEFAULT} when absent). */
+    @Override
+    public InputEncoding inputEncoding() {
+        return spec.encoding();
+    }
+
     /** One tile of one image, at processing resolution, padded. */
     private record Unit(int image, int tile, int x0, int y0, int w, int h, FloatImage padded, float[][][] members) {}
 
     /**
-     * Predicts each image of the batch. Images must be sRGB-encoded RGB (channels R, G, B, or exactly three),
-     * any size, finite values; see {@link InputEncoding#beautyToSrgb} for linear renders.
+     * Predicts each image of the batch. Images must be R, G, B (or grey Y) in the model's {@link #inputEncoding()},
+     * any size, finite values: make them with {@code inputEncoding().encode(beauty)}.
      */
     @Override
     public synchronized List<Prediction> predict(List<FloatImage> srgbImages, PredictOptions o) {
@@ -118,9 +125,7 @@ public final class DensePredictor implements Predictor {
         for (int i = 0; i < srgbImages.size(); i++) {
             FloatImage img = srgbImages.get(i);
             if (img == null) throw new IllegalArgumentException("image " + i + " is null");
-            FloatImage rgb = ImageOps.rgb(img, "input image " + i);
-            ImageOps.requireFinite(rgb, "input image " + i);
-            inputs.add(rgb);
+            inputs.add(InputEncoding.requireFinite(InputEncoding.colour(img, "input image " + i), "input image " + i));
         }
         long start = System.nanoTime();
         int multiple = codec.downsampleFactor() * denoiser.spatialMultiple();

@@ -6,8 +6,11 @@ import io.prism.engine.diffusers.transformers.EmptyPromptEmbedding;
 import io.prism.engine.marigold.MarigoldCheckpoint;
 import io.prism.engine.marigold.MarigoldPredictor;
 import io.prism.engine.model.CheckpointException;
+import io.prism.engine.model.ImportSettings;
+import io.prism.engine.model.ModelSpec;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.engine.transparency.TransparencyPredictor;
+import io.prism.vision.color.InputEncoding;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +26,10 @@ import java.util.stream.Stream;
  * will (every config, every tensor's shape, the targets against the task), reduced to the files inference reads. For
  * a diffusers Marigold folder that is model_index.json, the scheduler config, the UNet and VAE (config + the weight
  * files used) and the empty-prompt embedding, computed here once by the text encoder — which is then not stored; an
- * SD3 transparency folder likewise keeps its transformer, VAE, scheduler and conditioning.
+ * SD3 transparency folder likewise keeps its transformer, VAE, scheduler and conditioning. Both get the import
+ * settings {@link ImportSettings} ({@value ImportSettings#FILE}: the model's input encoding), the folder's own or
+ * the one given, else the documented default ({@link InputEncoding#DEFAULT}). A compact checkpoint declares its
+ * encoding in its model.json.
  *
  * @param files       relative path → file to register
  * @param description one line for the operator: kind, targets, parameter counts
@@ -35,21 +41,36 @@ public record ModelImport(Map<String, Path> files, String description) {
      * @throws CheckpointException with a one-line reason naming the file when the folder cannot be served for {@code task}
      */
     public static ModelImport prepare(Path folder, String task, Path scratch) throws CheckpointException {
+        return prepare(folder, task, scratch, null);
+    }
+
+    /**
+     * @param encoding the input encoding to record for a diffusers model; null: the folder's own settings, else the
+     *                 default
+     */
+    public static ModelImport prepare(Path folder, String task, Path scratch, InputEncoding encoding) throws CheckpointException {
         if (!Files.isDirectory(folder)) throw new CheckpointException(folder + ": not a folder");
         try {
             if (!MarigoldCheckpoint.isDiffusersFolder(folder)) {
                 ModelCheckpoint c = ModelCheckpoint.load(folder);
+                if (encoding != null && !encoding.equals(c.spec().encoding())) {
+                    throw new CheckpointException(folder.resolve(ModelCheckpoint.SPEC_FILE) + ": a compact model's input encoding is "
+                            + "the one it was trained with, recorded in model.json (" + c.spec().encoding().describe() + ")");
+                }
                 if (!c.spec().task().equals(task)) {
                     throw new CheckpointException(folder.resolve(ModelCheckpoint.SPEC_FILE) + ": a " + c.spec().task()
                             + " model cannot be imported as " + task);
                 }
-                return new ModelImport(all(folder), "prism compact " + c.spec().task() + " model, " + c.parameterCount() + " parameters");
+                return new ModelImport(all(folder), "prism compact " + c.spec().task() + " model, " + c.parameterCount()
+                        + " parameters, input " + c.spec().encoding().describe());
             }
-            if (TransparencyPredictor.isSd3Folder(folder)) return prepareSd3(folder, task, scratch);
+            Path settings = settings(folder, scratch, encoding);
+            if (TransparencyPredictor.isSd3Folder(folder)) return prepareSd3(folder, task, scratch, settings);
             MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(folder);
             Map<String, Path> files = new TreeMap<>();
             files.put(MarigoldCheckpoint.MODEL_INDEX, folder.resolve(MarigoldCheckpoint.MODEL_INDEX));
             files.put("scheduler/scheduler_config.json", existing(folder.resolve("scheduler/scheduler_config.json")));
+            files.put(ImportSettings.FILE, settings);
             String description;
             try (MarigoldPredictor p = MarigoldPredictor.open(folder, task, "cpu", 0, "fp32")) {   // builds and checks everything
                 components(folder, List.of("unet", "vae"), files);
@@ -57,7 +78,8 @@ public record ModelImport(Map<String, Path> files, String description) {
                         f -> EmptyPromptEmbedding.save(p.pipeline().emptyTextEmbedding(), f)));
                 description = "marigold " + checkpoint.kind().name().toLowerCase(java.util.Locale.ROOT) + " model, targets "
                         + checkpoint.targets().stream().map(MarigoldCheckpoint.Target::name).toList() + ", UNet "
-                        + p.pipeline().unet().parameterCount() + " + VAE " + p.pipeline().vae().parameterCount() + " parameters";
+                        + p.pipeline().unet().parameterCount() + " + VAE " + p.pipeline().vae().parameterCount() + " parameters, input "
+                        + ImportSettings.read(settings.getParent()).encoding().describe();
             }
             return new ModelImport(files, description);
         } catch (InvalidCheckpointException | IllegalArgumentException e) {
@@ -68,8 +90,9 @@ public record ModelImport(Map<String, Path> files, String description) {
     }
 
     /** An SD3 transparency folder: transformer, VAE, scheduler and the empty-prompt conditioning (no text encoders). */
-    private static ModelImport prepareSd3(Path folder, String task, Path scratch) throws IOException {
+    private static ModelImport prepareSd3(Path folder, String task, Path scratch, Path settings) throws IOException {
         Map<String, Path> files = new TreeMap<>();
+        files.put(ImportSettings.FILE, settings);
         files.put(MarigoldCheckpoint.MODEL_INDEX, existing(folder.resolve(MarigoldCheckpoint.MODEL_INDEX)));
         Path scheduler = folder.resolve("scheduler/scheduler_config.json");
         if (Files.isRegularFile(scheduler)) files.put("scheduler/scheduler_config.json", scheduler);
@@ -79,9 +102,21 @@ public record ModelImport(Map<String, Path> files, String description) {
                     f -> EmptyPromptEmbedding.saveSd3(p.pipeline().conditioning(), f)));
             String description = "sd3 transparency model (" + (p.pipeline().endToEnd() ? "one-step end-to-end" : "rectified flow")
                     + "), transformer " + p.pipeline().transformer().parameterCount() + " + VAE " + p.pipeline().vae().parameterCount()
-                    + " parameters";
+                    + " parameters, input " + ImportSettings.read(settings.getParent()).encoding().describe();
             return new ModelImport(files, description);
         }
+    }
+
+    /** The settings file to register: the folder's own (unless an encoding is given), else one written to scratch. */
+    private static Path settings(Path folder, Path scratch, InputEncoding encoding) throws IOException {
+        Path own = folder.resolve(ImportSettings.FILE);
+        if (encoding == null && Files.isRegularFile(own)) {
+            ImportSettings.read(folder);   // refuses unknown names now, not in a worker
+            return own;
+        }
+        Path written = scratch.resolve(ImportSettings.FILE);
+        new ImportSettings(ModelSpec.Encoding.of(encoding != null ? encoding : InputEncoding.DEFAULT)).write(written);
+        return written;
     }
 
     interface Writer {

@@ -1,5 +1,6 @@
 package io.prism.engine;
 
+import io.prism.vision.color.InputEncoding;
 import io.prism.engine.image.Resample;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.engine.model.ModelSpec;
@@ -55,7 +56,7 @@ class DensePredictorTest {
 
     @Test
     void anySizeComesBackAtInputSizeWithAlbedoInUnitRange() {
-        FloatImage in = InputEncoding.beautyToSrgb(image(45, 29));
+        FloatImage in = InputEncoding.DEFAULT.encode(image(45, 29));
         Prediction p = albedo.predict(in, albedo.defaultOptions().withEnsembleSize(3).withSteps(2));
         assertThat(p.result().width()).isEqualTo(45);
         assertThat(p.result().height()).isEqualTo(29);
@@ -68,7 +69,7 @@ class DensePredictorTest {
 
     @Test
     void sameSeedSameResultOtherSeedOtherResultAndBatchingDoesNotMatter() {
-        FloatImage a = InputEncoding.beautyToSrgb(image(32, 32)), b = InputEncoding.beautyToSrgb(image(32, 24));
+        FloatImage a = InputEncoding.DEFAULT.encode(image(32, 32)), b = InputEncoding.DEFAULT.encode(image(32, 24));
         PredictOptions o = albedo.defaultOptions().withEnsembleSize(2).withSeed(5).withBatchSize(1);
         Prediction p1 = albedo.predict(a, o);
         Prediction p2 = albedo.predict(a, o);
@@ -88,10 +89,10 @@ class DensePredictorTest {
         boolean[] seen = new boolean[3];
         Thread t = new Thread(() -> {
             seen[0] = ai.djl.pytorch.jni.JniUtils.isGradMode();             // a new thread starts with it on
-            albedo.predict(InputEncoding.beautyToSrgb(image(16, 16)), albedo.defaultOptions());
+            albedo.predict(InputEncoding.DEFAULT.encode(image(16, 16)), albedo.defaultOptions());
             seen[1] = ai.djl.pytorch.jni.JniUtils.isGradMode();             // still on for the caller afterwards
             Engines.gradMode(false);
-            albedo.predict(InputEncoding.beautyToSrgb(image(16, 16)), albedo.defaultOptions());
+            albedo.predict(InputEncoding.DEFAULT.encode(image(16, 16)), albedo.defaultOptions());
             seen[2] = ai.djl.pytorch.jni.JniUtils.isGradMode();             // and still off when it was off
         });
         t.start();
@@ -101,7 +102,7 @@ class DensePredictorTest {
 
     @Test
     void masksAreBinaryAfterMeanAndThreshold() {
-        FloatImage in = InputEncoding.beautyToSrgb(image(40, 24));
+        FloatImage in = InputEncoding.DEFAULT.encode(image(40, 24));
         Prediction p = mask.predict(in, mask.defaultOptions().withEnsembleSize(3).withResample(Resample.BICUBIC));
         assertThat(p.result().channels()).containsExactly("Y");
         for (float v : p.result().planes()[0]) assertThat(v == 0f || v == 1f).isTrue();
@@ -109,7 +110,7 @@ class DensePredictorTest {
 
     @Test
     void tiledInferenceCoversBigFramesAndBlendsSeams() {
-        FloatImage in = InputEncoding.beautyToSrgb(image(70, 40));
+        FloatImage in = InputEncoding.DEFAULT.encode(image(70, 40));
         PredictOptions o = albedo.defaultOptions().withProcessingResolution(0).withTiling(32, 8);
         Prediction p = albedo.predict(in, o);
         assertThat(p.stats().tiles()).isEqualTo(6);                          // 3 × 2 tiles of 32 over 70 × 40
@@ -138,8 +139,8 @@ class DensePredictorTest {
     @Test
     void badInputsGetClearErrors() {
         PredictOptions o = albedo.defaultOptions();
-        assertThatThrownBy(() -> albedo.predict(FloatImage.blank(8, 8, List.of("Y")), o))
-                .hasMessageContaining("must be an RGB image");
+        assertThatThrownBy(() -> albedo.predict(FloatImage.blank(8, 8, List.of("BY", "RY", "Y")), o))
+                .hasMessageContaining("must have colour channels R, G, B");
         FloatImage nan = FloatImage.blank(8, 8, List.of("R", "G", "B"));
         nan.set(0, 1, 1, Float.NaN);
         assertThatThrownBy(() -> albedo.predict(nan, o)).hasMessageContaining("non-finite");

@@ -33,7 +33,7 @@ public final class Synthetic {
             for (int x = 0; x < w; x++) {
                 double shade = Math.max(0.1, base + 0.5 * (gx * x / w + gy * y / h));
                 for (int c = 0; c < 3; c++) {
-                    double lin = InputEncoding.decode(alb[c][y * w + x]);
+                    double lin = io.prism.vision.color.Srgb.decode(alb[c][y * w + x]);
                     beauty[c][y * w + x] = (float) (lin * shade);
                     alb[c][y * w + x] = (float) lin;
                 }

@@ -6,6 +6,7 @@ import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.contracts.PrismEvent;
 import io.prism.platform.testing.TestKit;
+import io.prism.results.preview.PngPreviews;
 import io.prism.results.bench.SyntheticResults;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -299,19 +300,23 @@ class ResultsApiTest {
     }
 
     @Test
-    void beautyPreviewIsTheDisplayTransformOfTheLinearExrAsPng() throws Exception {
+    void beautyPreviewIsWhatTheModelsSeeOfTheLinearExrAsPng() throws Exception {
         JsonObject frame = items(api.get("/api/v1/jobs/job-007/frames?limit=1", RunningApi.READER)).getJsonObject(0);
         HttpResponse<byte[]> png = api.bytes(frame.getJsonObject("preview").getString("href"), RunningApi.READER);
         assertThat(png.statusCode()).isEqualTo(200);
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(png.body()));
         assertThat(img.getWidth()).isEqualTo(TestImages.W);
         var linear = io.prism.vision.image.ImageFiles.read(api.bytes(frame.getJsonObject("source").getString("href"), RunningApi.READER).body(), "src");
-        // the preview is vision's display transform (tone map + sRGB encoding) of the EXR's linear values, in 8 bits
-        var display = io.prism.vision.color.DisplayTransform.DEFAULT.apply(linear.select(List.of("R", "G", "B", "A")));
+        // the preview is the models' input encoding of the EXR's linear values (shoulder tone curve, sRGB), in 8 bits
+        assertThat(PngPreviews.BEAUTY_ENCODING).isEqualTo(io.prism.vision.color.InputEncoding.DEFAULT);
+        assertThat(img.getColorModel().hasAlpha()).as("alpha is not part of a model's input").isFalse();
         for (int[] xy : new int[][] {{0, 0}, {TestImages.W / 2, TestImages.H / 2}, {TestImages.W - 1, TestImages.H - 1}}) {
             int rgb = img.getRGB(xy[0], xy[1]);
-            assertThat((rgb >> 16) & 0xff).isCloseTo(Math.round(display.plane("R")[xy[1] * TestImages.W + xy[0]] * 255), org.assertj.core.data.Offset.offset(1));
-            assertThat((rgb >> 8) & 0xff).isCloseTo(Math.round(display.plane("G")[xy[1] * TestImages.W + xy[0]] * 255), org.assertj.core.data.Offset.offset(1));
+            for (int c = 0; c < 3; c++) {
+                float v = linear.plane(List.of("R", "G", "B").get(c))[xy[1] * TestImages.W + xy[0]];
+                float seen = io.prism.vision.color.Srgb.encode(io.prism.vision.color.ToneMap.SHOULDER.apply(v));
+                assertThat((rgb >> (16 - 8 * c)) & 0xff).isCloseTo(Math.round(seen * 255), org.assertj.core.data.Offset.offset(1));
+            }
         }
         float l = linear.plane("R")[0];
         assertThat((img.getRGB(0, 0) >> 16) & 0xff).as("encoded, not linear").isGreaterThan(Math.round(l * 255) + 10);

@@ -1,7 +1,7 @@
 package io.prism.engine.cli;
 
 import ai.djl.ndarray.NDArray;
-import io.prism.engine.InputEncoding;
+import io.prism.engine.AlbedoEncoding;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
 import io.prism.engine.Predictor;
@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code prism predict --model DIR in.exr out.exr}, for Prism checkpoints and diffusers Marigold folders alike. EXR
- * inputs are scene-linear beauty (tone-mapped and sRGB-encoded first); PNG/TIFF/JPEG inputs are taken as sRGB. Albedo
+ * inputs are scene-linear beauty: the beauty layer (luminance/chroma and the file's primaries converted) encoded as the
+ * model declares ({@link io.prism.vision.color.InputEncoding}); PNG/TIFF/JPEG inputs are taken as sRGB display values. Albedo
  * is written sRGB-encoded to PNG/TIFF/JPEG and linear (decoded) to EXR, as each format expects; masks as Y in {0, 1};
  * depth as Z; normals as X, Y, Z. A Marigold run is reproducible: {@code --noise} takes the initial latents,
  * {@code --save-latents} writes the preprocessed image, the image latent and the final latents.
@@ -39,6 +40,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "checkpoint folder: model.json (Prism) or model_index.json (diffusers)") Path model;
     @Parameters(index = "0", description = "input image (EXR: linear beauty; PNG/TIFF/JPEG: sRGB)") Path input;
     @Parameters(index = "1", description = "output image (.exr or .png/.tif/.jpg)") Path output;
+    @Option(names = "--beauty-layer", description = "EXR part, layer or view holding the beauty (default: PRISM_BEAUTY_LAYER, else the rules in vision/README.md)") String beautyLayer;
     @Option(names = "--uncertainty", description = "also write the ensemble uncertainty here") Path uncertainty;
     @Option(names = "--steps", description = "denoising steps (default: the model's)") Integer steps;
     @Option(names = "--ensemble", description = "ensemble size (default: the model's)") Integer ensemble;
@@ -58,10 +60,8 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
-        FloatImage in = ImageFiles.readBeauty(input);
-        boolean exrIn = ImageFiles.sniff(input) == ImageFormat.EXR;
-        FloatImage srgb = exrIn ? InputEncoding.beautyToSrgb(in) : io.prism.engine.image.ImageOps.rgb(in, input.toString());
         try (Predictor p = Predictors.open(model, null, device, threads, dtype)) {
+            FloatImage in = p.inputEncoding().read(input, beautyLayer);   // the model's input: vision's one colour pipeline
             PredictOptions o = p.defaultOptions().withSeed(seed).withBatchSize(batch);
             if (steps != null) o = o.withSteps(steps);
             if (ensemble != null) o = o.withEnsembleSize(ensemble);
@@ -75,7 +75,7 @@ public final class PredictCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--noise and --save-latents need a diffusers Marigold model");
                 }
                 Map<String, FloatTensor> saved = new LinkedHashMap<>();
-                MarigoldPredictor.Reproducible run = mp.predictReproducibly(srgb, o, noise == null ? null : readNoise(noise), (k, v) -> {
+                MarigoldPredictor.Reproducible run = mp.predictReproducibly(in, o, noise == null ? null : readNoise(noise), (k, v) -> {
                     if (k.equals("preprocessed_image") || k.equals("image_latent") || k.equals("init_pred_latent")) saved.put(k, tensor(v));
                 });
                 if (saveLatents != null) {
@@ -85,7 +85,7 @@ public final class PredictCommand implements Callable<Integer> {
                 }
                 r = run.prediction();
             } else {
-                r = p.predict(srgb, o);
+                r = p.predict(in, o);
             }
             write(output, Predictors.withLayers(r), p.task().equals("albedo"));
             if (uncertainty != null) ImageFiles.write(uncertainty, r.uncertainty());
@@ -131,6 +131,6 @@ public final class PredictCommand implements Callable<Integer> {
     static void write(Path out, FloatImage img, boolean albedo) throws Exception {
         ImageFormat f = ImageFormat.ofExtension(out);
         if (f == null) throw new IllegalArgumentException("cannot tell the output format from " + out + " (.exr, .png, .tif, .jpg)");
-        ImageFiles.write(out, albedo && f == ImageFormat.EXR ? InputEncoding.srgbToLinear(img) : img);
+        ImageFiles.write(out, albedo && f == ImageFormat.EXR ? AlbedoEncoding.toLinear(img) : img);
     }
 }

@@ -1,8 +1,9 @@
 package io.prism.engine.eval;
 
+import io.prism.vision.color.Srgb;
 import io.prism.engine.DensePredictor;
 import io.prism.engine.Predictor;
-import io.prism.engine.InputEncoding;
+import io.prism.engine.AlbedoEncoding;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
 import io.prism.engine.model.CheckpointException;
@@ -69,7 +70,7 @@ public final class Evaluator {
         String task = predictor.task();
         boolean albedo = task.equals(ModelSpec.TASK_ALBEDO);
         List<FloatImage> inputs = new ArrayList<>();
-        for (TrainingPair p : pairs) inputs.add(InputEncoding.beautyToSrgb(p.beauty()));
+        for (TrainingPair p : pairs) inputs.add(predictor.inputEncoding().encode(p.beauty()));
         List<Prediction> preds = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i += 8) {
             preds.addAll(predictor.predict(inputs.subList(i, Math.min(inputs.size(), i + 8)), options));
@@ -80,7 +81,7 @@ public final class Evaluator {
         for (int i = 0; i < pairs.size(); i++) {
             FloatImage pred = preds.get(i).result();
             if (albedo) {
-                FloatImage truth = InputEncoding.albedoToSrgb(pairs.get(i).target());
+                FloatImage truth = AlbedoEncoding.toSrgb(pairs.get(i).target());
                 psnr += Metrics.psnr(pred, truth);
                 ssim += Metrics.ssim(pred, truth);
                 bBeauty += Metrics.psnr(inputs.get(i), truth);
@@ -127,7 +128,7 @@ public final class Evaluator {
             double y = luminance(p[0][i], p[1][i], p[2][i]);
             for (int c = 0; c < 3; c++) {
                 double v = y > 1e-6 ? p[c][i] / y * luminance : luminance;   // black pixels: grey
-                out[c][i] = InputEncoding.encode((float) Math.min(1, Math.max(0, v)));
+                out[c][i] = Srgb.encode((float) Math.min(1, Math.max(0, v)));
             }
         }
         return new FloatImage(b.width(), b.height(), List.of("R", "G", "B"), out);

@@ -3,7 +3,6 @@ package io.prism.engine.image;
 import io.prism.vision.color.Resize;
 import io.prism.vision.image.FloatImage;
 
-import java.util.List;
 
 /**
  * The pixel operations the engine's pipeline and trainer need: resampling and edge-replicating padding
@@ -65,26 +64,5 @@ public final class ImageOps {
             for (int y = 0; y < h; y++) System.arraycopy(img.planes()[c], (h - 1 - y) * w, out[c], y * w, w);
         }
         return new FloatImage(w, h, img.channels(), out);
-    }
-
-    /** Picks the RGB planes of an image: channels named R, G, B, or exactly three channels of any name. */
-    public static FloatImage rgb(FloatImage img, String what) {
-        if (img.has("R") && img.has("G") && img.has("B")) return img.select(List.of("R", "G", "B"));
-        if (img.channelCount() == 3) return img.rename(List.of("R", "G", "B"));
-        throw new IllegalArgumentException(what + " must be an RGB image (channels R, G, B or exactly 3 channels), got "
-                + img.channelCount() + " channel(s) " + img.channels());
-    }
-
-    /** Throws if any pixel is NaN or infinite, naming the first one. */
-    public static void requireFinite(FloatImage img, String what) {
-        for (int c = 0; c < img.channelCount(); c++) {
-            float[] p = img.planes()[c];
-            for (int i = 0; i < p.length; i++) {
-                if (!Float.isFinite(p[i])) {
-                    throw new IllegalArgumentException(what + " has a non-finite pixel (" + p[i] + ") in channel "
-                            + img.channels().get(c) + " at x=" + (i % img.width()) + ", y=" + (i / img.width()));
-                }
-            }
-        }
     }
 }

@@ -3,6 +3,8 @@ package io.prism.engine.marigold;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prism.engine.diffusers.InvalidCheckpointException;
+import io.prism.engine.model.ImportSettings;
+import io.prism.vision.color.InputEncoding;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,9 +24,12 @@ import java.util.Locale;
  * @param targets      the predicted modalities in UNet output order (4 latent channels each)
  * @param defaultSteps denoising steps when none are given (model_index {@code default_denoising_steps})
  * @param defaultProcessingResolution longest side the model works at when none is given (0 = native)
+ * @param inputEncoding how the model takes its image: the folder's {@link ImportSettings} ({@value ImportSettings#FILE},
+ *                      written by {@code prism models import}), else {@link InputEncoding#DEFAULT}
  */
 public record MarigoldCheckpoint(Path dir, Kind kind, List<Target> targets, int defaultSteps, int defaultProcessingResolution,
-                                 boolean scaleInvariant, boolean shiftInvariant, boolean useFullZRange) {
+                                 boolean scaleInvariant, boolean shiftInvariant, boolean useFullZRange,
+                                 InputEncoding inputEncoding) {
     public static final String MODEL_INDEX = "model_index.json";
     /** The empty-prompt text embedding, computed once at import so the text encoder never has to be loaded to predict. */
     public static final String PROMPT_EMBEDS_FILE = "prompt_embeds.safetensors";
@@ -103,7 +108,7 @@ public record MarigoldCheckpoint(Path dir, Kind kind, List<Target> targets, int 
         int res = root.path("default_processing_resolution").asInt(768);
         return new MarigoldCheckpoint(dir, kind, List.copyOf(targets), steps, res,
                 root.path("scale_invariant").asBoolean(true), root.path("shift_invariant").asBoolean(true),
-                root.path("use_full_z_range").asBoolean(true));
+                root.path("use_full_z_range").asBoolean(true), ImportSettings.read(dir).encoding());
     }
 
     /** Latent channels the UNet must take: 4 for the image plus 4 per target. */

@@ -16,6 +16,7 @@ import io.prism.engine.diffusers.models.unets.UNet2DConditionModel;
 import io.prism.engine.diffusers.transformers.EmptyPromptEmbedding;
 import io.prism.engine.image.Resample;
 import io.prism.engine.schedule.SchedulerConfig;
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.color.Srgb;
 import io.prism.vision.image.FloatImage;
 
@@ -94,6 +95,12 @@ public final class MarigoldPredictor implements Predictor {
         return task;
     }
 
+    /** The folder's import settings ({@link MarigoldCheckpoint#inputEncoding}). */
+    @Override
+    public InputEncoding inputEncoding() {
+        return pipeline.checkpoint().inputEncoding();
+    }
+
     @Override
     public PredictOptions defaultOptions() {
         MarigoldCheckpoint c = pipeline.checkpoint();
@@ -169,14 +176,9 @@ public final class MarigoldPredictor implements Predictor {
     /** A prediction together with the pipeline's raw output (final latents, per-target images). */
     public record Reproducible(Prediction prediction, MarigoldPipeline.Output output) {}
 
+    /** The model's input as R, G, B, finite (vision's check: no channel is ever renamed to R, G, B). */
     private static FloatImage rgb(FloatImage img, int index) {
-        List<String> ch = img.channels();
-        FloatImage x = ch.containsAll(List.of("R", "G", "B")) ? img.select(List.of("R", "G", "B")) : img;
-        if (x.channelCount() != 3) throw new IllegalArgumentException("input image " + index + " must be an RGB image, has " + ch);
-        for (float[] p : x.planes()) {
-            for (float v : p) if (!Float.isFinite(v)) throw new IllegalArgumentException("input image " + index + " has NaN or infinite pixels");
-        }
-        return x;
+        return InputEncoding.requireFinite(InputEncoding.colour(img, "input image " + index), "input image " + index);
     }
 
     private Prediction toPrediction(MarigoldPipeline.Output r, int image, PredictOptions o, double millis, int batch) {

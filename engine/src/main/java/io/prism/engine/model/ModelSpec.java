@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.prism.engine.nn.UNetConfig;
 import io.prism.engine.schedule.SchedulerConfig;
+import io.prism.vision.color.InputEncoding;
 
 import java.util.List;
 import java.util.Map;
@@ -20,13 +21,15 @@ import java.util.Map;
  * @param scheduler      noise scheduler and prediction type
  * @param inference      default inference options
  * @param normalisation  how inputs and targets are mapped to the model's range
+ * @param inputEncoding  the colour encoding of the model's input image (vision's {@link InputEncoding}); absent in
+ *                       older model.json files, which means {@link InputEncoding#DEFAULT}
  * @param files          checkpoint file name → SHA-256 (hex) of its bytes; all verified on load
  * @param training       how the weights were made (command, seeds, steps, lineage, metrics); null if unknown
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelSpec(int formatVersion, String name, String task, String architecture, UNetConfig unet,
                         Codec codec, SchedulerConfig scheduler, Inference inference, Normalisation normalisation,
-                        Map<String, String> files, Training training) {
+                        Encoding inputEncoding, Map<String, String> files, Training training) {
 
     public static final String TASK_ALBEDO = "albedo";
     public static final String TASK_MASK = "mask";
@@ -36,6 +39,30 @@ public record ModelSpec(int formatVersion, String name, String task, String arch
             throw new IllegalArgumentException("task must be 'albedo' or 'mask', got '" + task + "'");
         }
         files = files == null ? Map.of() : Map.copyOf(files);
+        if (inputEncoding != null) inputEncoding.toVision();   // refuse unknown names when the spec is read
+    }
+
+    /**
+     * How model.json (and an imported diffusers model's {@code prism_settings.json}) writes an input encoding.
+     *
+     * @param primaries working primaries: rec709, rec2020, p3-d65, acescg, aces2065-1
+     * @param toneMap   shoulder, aces_fitted, reinhard, clamp
+     * @param transfer  srgb or linear
+     */
+    public record Encoding(String primaries, String toneMap, String transfer) {
+        public static Encoding of(InputEncoding e) {
+            return new Encoding(e.primaries(), e.toneMap().settingName(), e.transfer().settingName());
+        }
+
+        public InputEncoding toVision() {
+            return InputEncoding.of(primaries, toneMap, transfer);
+        }
+    }
+
+    /** The model's input encoding ({@link InputEncoding#DEFAULT} when model.json does not say). */
+    @JsonIgnore
+    public InputEncoding encoding() {
+        return inputEncoding == null ? InputEncoding.DEFAULT : inputEncoding.toVision();
     }
 
     /** @param type "pixel_unshuffle"; z = (unshuffle(x) − shift) · scale */
@@ -85,19 +112,19 @@ public record ModelSpec(int formatVersion, String name, String task, String arch
     }
 
     public ModelSpec withFiles(Map<String, String> f) {
-        return new ModelSpec(formatVersion, name, task, architecture, unet, codec, scheduler, inference, normalisation, f, training);
+        return new ModelSpec(formatVersion, name, task, architecture, unet, codec, scheduler, inference, normalisation, inputEncoding, f, training);
     }
 
     public ModelSpec withTraining(Training t) {
-        return new ModelSpec(formatVersion, name, task, architecture, unet, codec, scheduler, inference, normalisation, files, t);
+        return new ModelSpec(formatVersion, name, task, architecture, unet, codec, scheduler, inference, normalisation, inputEncoding, files, t);
     }
 
     public ModelSpec withName(String n) {
-        return new ModelSpec(formatVersion, n, task, architecture, unet, codec, scheduler, inference, normalisation, files, training);
+        return new ModelSpec(formatVersion, n, task, architecture, unet, codec, scheduler, inference, normalisation, inputEncoding, files, training);
     }
 
     public ModelSpec withUnet(UNetConfig u) {
-        return new ModelSpec(formatVersion, name, task, architecture, u, codec, scheduler, inference, normalisation, files, training);
+        return new ModelSpec(formatVersion, name, task, architecture, u, codec, scheduler, inference, normalisation, inputEncoding, files, training);
     }
 
     /** A fresh spec for Prism's compact architecture. */
@@ -109,6 +136,7 @@ public record ModelSpec(int formatVersion, String name, String task, String arch
         String target = TASK_MASK.equals(task) ? "mask {0,1} mapped to {-1,1}" : "albedo sRGB-encoded in [0,1], mapped to [-1,1]";
         return new ModelSpec(1, name, task, "prism-unet", unet, new Codec("pixel_unshuffle", codecFactor, 1.0f, 0.0f),
                 SchedulerConfig.marigold(), new Inference(processingResolution, 1, 1, "median", "bilinear"),
-                new Normalisation("sRGB-encoded RGB in [0,1], mapped to [-1,1]", target), Map.of(), null);
+                new Normalisation("RGB in the input encoding, [0,1] mapped to [-1,1]", target),
+                Encoding.of(InputEncoding.DEFAULT), Map.of(), null);
     }
 }

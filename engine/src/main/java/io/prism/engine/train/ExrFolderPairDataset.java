@@ -1,7 +1,12 @@
 package io.prism.engine.train;
 
 import io.prism.vision.image.FloatImage;
-import io.prism.vision.image.ImageFiles;
+import io.prism.vision.color.Primaries;
+import io.prism.vision.exr.BeautyLayer;
+import io.prism.vision.exr.Chromaticities;
+import io.prism.vision.exr.ExrImage;
+import io.prism.vision.exr.ExrPart;
+import io.prism.vision.exr.ExrReader;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +17,9 @@ import java.util.stream.Stream;
 
 /**
  * Pairs from multi-layer EXR frames in a folder (searched recursively, sorted by path), as {@code prism simulate}
- * and renderers with AOVs write them: beauty in R, G, B and the target in {@code albedo.R/G/B} or {@code mask.Y}.
+ * and renderers with AOVs write them: the beauty as {@link BeautyLayer} resolves it (luminance/chroma and the file's
+ * primaries converted to the working space) and the target in {@code albedo.R/G/B} (primaries converted likewise) or
+ * {@code mask.Y}.
  * Frames that lack the target layer are skipped (counted in {@link #skipped()}).
  */
 public final class ExrFolderPairDataset implements PairDataset {
@@ -56,11 +63,14 @@ public final class ExrFolderPairDataset implements PairDataset {
     @Override
     public TrainingPair get(int index) throws IOException {
         Path p = files.get(index);
-        FloatImage img = ImageFiles.read(p);
-        FloatImage beauty = img.select(List.of("R", "G", "B"));
+        ExrImage exr = ExrReader.read(p);
+        BeautyLayer.Frame frame = BeautyLayer.extract(exr, BeautyLayer.fromEnvironment());
+        FloatImage beauty = frame.image().select(List.of("R", "G", "B"));
+        ExrPart part = exr.parts().stream().filter(x -> x.image().has(targetChannels().get(0))).findFirst().orElseThrow();
         FloatImage target = task.equals("mask")
-                ? img.select(List.of("mask.Y")).rename(List.of("Y"))
-                : img.select(targetChannels()).rename(List.of("R", "G", "B"));
+                ? part.image().select(List.of("mask.Y")).rename(List.of("Y"))
+                : Primaries.apply(part.image().select(targetChannels()).rename(List.of("R", "G", "B")),      // same primaries as the beauty
+                        Primaries.toWorking(part.header().chromaticities().orElse(Chromaticities.REC709)));
         return new TrainingPair(p.getFileName().toString(), beauty, target);
     }
 

@@ -1,5 +1,7 @@
 package io.prism.engine.train;
 
+import io.prism.vision.color.InputEncoding;
+import io.prism.engine.AlbedoEncoding;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -12,7 +14,6 @@ import ai.djl.util.Pair;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.prism.engine.DensePredictor;
 import io.prism.engine.Engines;
-import io.prism.engine.InputEncoding;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
 import io.prism.engine.Reduction;
@@ -292,15 +293,15 @@ public final class Trainer {
 
     static Sample encode(TrainingPair p, ModelSpec spec) {
         boolean mask = spec.task().equals(ModelSpec.TASK_MASK);
-        FloatImage beauty = ImageOps.rgb(p.beauty(), "beauty of " + p.id());
-        FloatImage target = mask ? single(p.target(), p.id()) : ImageOps.rgb(p.target(), "albedo of " + p.id());
+        FloatImage beauty = InputEncoding.colour(p.beauty(), "beauty of " + p.id());
+        FloatImage target = mask ? single(p.target(), p.id()) : InputEncoding.colour(p.target(), "albedo of " + p.id());
         int w = beauty.width(), h = beauty.height();
         float[] valid = new float[w * h];
         Arrays.fill(valid, 1f);
         beauty = sanitise(beauty, valid);
         target = sanitise(target, valid);
-        FloatImage img = InputEncoding.beautyToSrgb(beauty);
-        FloatImage tgt = mask ? target : InputEncoding.albedoToSrgb(target);
+        FloatImage img = spec.encoding().encode(beauty);
+        FloatImage tgt = mask ? target : AlbedoEncoding.toSrgb(target);
         int[] size = ImageOps.fitLongestSide(w, h, spec.inference().processingResolution());
         FloatImage validImg = new FloatImage(w, h, List.of("V"), new float[][] {valid});
         if (size[0] != w || size[1] != h) {
@@ -413,9 +414,9 @@ public final class Trainer {
         DensePredictor p = DensePredictor.borrowing(spec, codec, d, s, m);
         List<FloatImage[]> rows = new ArrayList<>();
         for (TrainingPair pair : validation.subList(0, Math.min(4, validation.size()))) {
-            FloatImage in = InputEncoding.beautyToSrgb(pair.beauty());
+            FloatImage in = p.inputEncoding().encode(pair.beauty());
             Prediction pr = p.predict(in, validationOptions(spec));
-            FloatImage truth = spec.task().equals(ModelSpec.TASK_MASK) ? pair.target() : InputEncoding.albedoToSrgb(pair.target());
+            FloatImage truth = spec.task().equals(ModelSpec.TASK_MASK) ? pair.target() : AlbedoEncoding.toSrgb(pair.target());
             rows.add(new FloatImage[] {in, pr.result(), truth});
         }
         Visualiser.write(file, rows);

@@ -3,8 +3,9 @@ package io.prism.engine.train;
 import io.prism.vision.image.FloatImage;
 
 /**
- * One ground-truth pair as the renderer wrote it: scene-linear beauty (R, G, B) and the target layer
- * (albedo: linear R, G, B; mask: Y in {0, 1}). The engine encodes both ({@link io.prism.engine.InputEncoding}).
+ * One ground-truth pair as the renderer wrote it, in Prism's working space (linear Rec.709): scene-linear beauty
+ * (R, G, B) and the target layer (albedo: linear R, G, B; mask: Y in {0, 1}). The trainers encode the beauty with the
+ * model's {@link io.prism.vision.color.InputEncoding} and the albedo with {@link io.prism.engine.AlbedoEncoding}.
  *
  * @param id a name for logs and visualisations (file name, frame id)
  */

@@ -1,5 +1,7 @@
 package io.prism.engine.transparency;
 
+import io.prism.engine.model.ImportSettings;
+import io.prism.vision.color.InputEncoding;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -51,12 +53,15 @@ public final class TransparencyPredictor implements Predictor {
     /** The reference's processing size (its dataloader resizes frames to 1024²). */
     public static final int DEFAULT_PROCESSING_RESOLUTION = 1024;
     private final TransparencyPipeline pipeline;
+    private final InputEncoding inputEncoding;
     private final NDManager manager;
     private final int batchSize;
     private boolean closed;
 
-    public TransparencyPredictor(TransparencyPipeline pipeline, NDManager manager, int batchSize) {
+    /** @param inputEncoding how the model takes its image (the folder's {@link ImportSettings}) */
+    public TransparencyPredictor(TransparencyPipeline pipeline, InputEncoding inputEncoding, NDManager manager, int batchSize) {
         this.pipeline = pipeline;
+        this.inputEncoding = inputEncoding;
         this.manager = manager;
         this.batchSize = batchSize;
     }
@@ -99,7 +104,7 @@ public final class TransparencyPredictor implements Predictor {
                 throw new InvalidCheckpointException(embeds + ": " + e.getMessage(), e);
             }
             TransparencyPipeline p = new TransparencyPipeline(transformer, vae, scheduler, c.promptEmbeds(), c.pooledPromptEmbeds());
-            return new TransparencyPredictor(p, m, t.device().isGpu() ? 8 : 1);
+            return new TransparencyPredictor(p, ImportSettings.read(dir).encoding(), m, t.device().isGpu() ? 8 : 1);
         });
     }
 
@@ -111,6 +116,11 @@ public final class TransparencyPredictor implements Predictor {
     @Override
     public String task() {
         return "mask";
+    }
+
+    @Override
+    public InputEncoding inputEncoding() {
+        return inputEncoding;
     }
 
     /** The reference's pipeline defaults: 10 steps, 10 members (end-to-end: 1 and 1), 1024 px. */
@@ -168,13 +178,9 @@ public final class TransparencyPredictor implements Predictor {
         return MarigoldImageProcessor.resizeBilinear(p, frame.width(), frame.height());
     }
 
+    /** The model's input as R, G, B, finite (vision's check: no channel is ever renamed to R, G, B). */
     private static FloatImage rgb(FloatImage img, int index) {
-        FloatImage x = img.channels().containsAll(List.of("R", "G", "B")) ? img.select(List.of("R", "G", "B")) : img;
-        if (x.channelCount() != 3) throw new IllegalArgumentException("input image " + index + " must be an RGB image, has " + img.channels());
-        for (float[] p : x.planes()) {
-            for (float v : p) if (!Float.isFinite(v)) throw new IllegalArgumentException("input image " + index + " has NaN or infinite pixels");
-        }
-        return x;
+        return InputEncoding.requireFinite(InputEncoding.colour(img, "input image " + index), "input image " + index);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.prism.engine.image;
 
-import io.prism.engine.InputEncoding;
+import io.prism.engine.AlbedoEncoding;
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.image.FloatImage;
 import org.junit.jupiter.api.Test;
 
@@ -51,25 +52,24 @@ class ImageOpsTest {
     }
 
     @Test
-    void wrongChannelCountAndNonFinitePixelsGetClearErrors() {
-        FloatImage two = FloatImage.blank(4, 4, List.of("Y", "A"));
-        assertThatThrownBy(() -> ImageOps.rgb(two, "input")).hasMessageContaining("must be an RGB image").hasMessageContaining("2 channel");
+    void wrongChannelsAndNonFinitePixelsGetClearErrors() {
+        FloatImage chroma = FloatImage.blank(4, 4, List.of("BY", "RY", "Y"));   // three channels are not RGB: never renamed
+        assertThatThrownBy(() -> InputEncoding.colour(chroma, "input")).hasMessageContaining("must have colour channels R, G, B");
         FloatImage rgb = FloatImage.blank(4, 4, List.of("R", "G", "B"));
         rgb.set(1, 2, 3, Float.NaN);
-        assertThatThrownBy(() -> ImageOps.requireFinite(rgb, "input")).hasMessageContaining("non-finite").hasMessageContaining("x=2, y=3");
+        assertThatThrownBy(() -> InputEncoding.requireFinite(rgb, "input")).hasMessageContaining("non-finite").hasMessageContaining("x=2, y=3");
         rgb.set(1, 2, 3, Float.POSITIVE_INFINITY);
-        assertThatThrownBy(() -> InputEncoding.beautyToSrgb(rgb)).hasMessageContaining("non-finite");
+        assertThatThrownBy(() -> InputEncoding.DEFAULT.encode(rgb)).hasMessageContaining("non-finite");
         assertThatThrownBy(() -> FloatImage.blank(0, 4, List.of("R", "G", "B"))).hasMessageContaining("positive");
     }
 
     @Test
-    void srgbEncodingMatchesTheStandardAndToneMapKeepsMidtones() {
-        assertThat(InputEncoding.encode(0.0031308f)).isCloseTo(0.04045f, within(1e-5f));
-        assertThat(InputEncoding.encode(0.18f)).isCloseTo(0.4613561f, within(1e-5f));
-        assertThat(InputEncoding.encode(1f)).isCloseTo(1f, within(1e-6f));
-        assertThat(InputEncoding.decode(InputEncoding.encode(0.5f))).isCloseTo(0.5f, within(1e-6f));
-        assertThat(InputEncoding.toneMap(0.5f)).isEqualTo(0.5f);
-        assertThat(InputEncoding.toneMap(100f)).isLessThanOrEqualTo(1f).isGreaterThan(0.99f);
-        assertThat(InputEncoding.toneMap(0.81f)).isGreaterThan(0.8f).isLessThan(0.81f);
+    void albedoIsClampedAndSrgbEncodedBothWays() {
+        FloatImage lin = new FloatImage(3, 1, List.of("R", "G", "B"), new float[][] {{0.18f, 1.5f, -0.1f}, {0.5f, 0.5f, 0.5f}, {0, 0, 0}});
+        FloatImage srgb = AlbedoEncoding.toSrgb(lin);
+        assertThat(srgb.get(0, 0, 0)).isCloseTo(0.4613561f, within(1e-5f));
+        assertThat(srgb.get(0, 1, 0)).isEqualTo(1f);
+        assertThat(srgb.get(0, 2, 0)).isEqualTo(0f);
+        assertThat(AlbedoEncoding.toLinear(srgb).get(1, 0, 0)).isCloseTo(0.5f, within(1e-6f));
     }
 }

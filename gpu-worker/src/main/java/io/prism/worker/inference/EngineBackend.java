@@ -6,6 +6,7 @@ import io.prism.engine.Predictor;
 import io.prism.engine.Predictors;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.TaskOptions;
+import io.prism.worker.pipeline.FrameDecoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,6 +49,11 @@ public final class EngineBackend implements InferenceBackend {
         if (!task.equals(p.task())) {
             p.close();
             throw new IllegalArgumentException("checkpoint " + checkpointDir + " is a " + p.task() + " model, registered as " + task + " v" + version);
+        }
+        if (!p.inputEncoding().equals(FrameDecoder.ENCODING)) {   // frames are encoded once, before the model is known
+            p.close();
+            throw new IllegalArgumentException(task + " v" + version + " declares input encoding " + p.inputEncoding().describe()
+                    + "; this worker feeds frames as " + FrameDecoder.ENCODING.describe());
         }
         return new EngineModel(task, version, p);
     }

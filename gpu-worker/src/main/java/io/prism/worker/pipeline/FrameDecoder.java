@@ -1,27 +1,28 @@
 package io.prism.worker.pipeline;
 
-import io.prism.engine.InputEncoding;
-import io.prism.engine.image.ImageOps;
 import io.prism.platform.blob.BlobCorruptedException;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.vision.ImageFormatException;
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.exr.ExrLimits;
-import io.prism.vision.exr.ExrReader;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import io.prism.vision.image.ImageFormat;
 import java.io.IOException;
-import java.util.List;
 
 /**
- * Reads a submitted frame from the blob store and turns it into the engine's input: sRGB-encoded RGB. Linear EXR
- * beauty goes through {@link InputEncoding#beautyToSrgb} (tone map + sRGB transfer); PNG/TIFF/JPEG are already
- * sRGB-encoded. Anything that can never work is a {@link PoisonFrameException}; I/O trouble is an IOException
- * (retried).
+ * Reads a submitted frame from the blob store and turns it into the models' input with vision's one colour pipeline:
+ * the EXR beauty layer ({@link io.prism.vision.exr.BeautyLayer}: luminance/chroma and the file's primaries converted)
+ * encoded by {@link InputEncoding#encode}; PNG/TIFF/JPEG by {@link InputEncoding#encodeDisplay}. Frames are encoded
+ * once for every task, in {@link #ENCODING}; a model that declares another encoding is refused at load. Anything that
+ * can never work is a {@link PoisonFrameException}; I/O trouble is an IOException (retried).
  */
 public final class FrameDecoder {
+    /** The input encoding frames are given to every model in. */
+    public static final InputEncoding ENCODING = InputEncoding.DEFAULT;
+
     private final BlobStore blobs;
     private final long maxPixels;
 
@@ -47,9 +48,7 @@ public final class FrameDecoder {
         FloatImage img;
         try {
             // one thread per frame: frames are decoded in parallel on the prepare pool, sized to the free cores
-            img = format == ImageFormat.EXR
-                    ? ExrReader.merge(ExrReader.read(bytes, name, ExrLimits.DEFAULT.withMaxThreads(1)))
-                    : ImageFiles.read(bytes, name);
+            img = ImageFiles.readBeauty(bytes, name, null, ExrLimits.DEFAULT.withMaxThreads(1));
         } catch (ImageFormatException | RuntimeException e) {
             throw new PoisonFrameException("unreadable", "cannot decode " + name + ": " + e.getMessage(), e);
         }
@@ -65,15 +64,7 @@ public final class FrameDecoder {
             throw new PoisonFrameException("unreadable", name + " has no pixels");
         }
         try {
-            if (format == ImageFormat.EXR) {
-                return InputEncoding.beautyToSrgb(img); // scene-linear → sRGB-encoded, as the models were trained
-            }
-            FloatImage rgb = img.has("Y") && !img.has("R")
-                    ? new FloatImage(img.width(), img.height(), List.of("R", "G", "B"),
-                            new float[][] {img.plane("Y"), img.plane("Y").clone(), img.plane("Y").clone()})
-                    : ImageOps.rgb(img, name);
-            ImageOps.requireFinite(rgb, name);
-            return rgb;
+            return format == ImageFormat.EXR ? ENCODING.encode(img) : ENCODING.encodeDisplay(img);
         } catch (IllegalArgumentException e) {
             throw new PoisonFrameException("unusable-pixels", e.getMessage(), e);
         }

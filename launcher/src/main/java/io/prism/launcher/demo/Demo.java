@@ -1,6 +1,6 @@
 package io.prism.launcher.demo;
 
-import io.prism.engine.InputEncoding;
+import io.prism.engine.AlbedoEncoding;
 import io.prism.engine.eval.Metrics;
 import io.prism.launcher.PrismRuntime;
 import io.prism.platform.blob.BlobStore;
@@ -210,7 +210,7 @@ public final class Demo implements AutoCloseable {
             byte[] bytes = blobs.read(new BlobRef(BlobStore.uriOf(r.sha()), r.sha(), r.size(), "image/x-exr", null, null, null));
             FloatImage predicted = ExrReader.read(bytes, r.shot() + "." + r.frame() + ".albedo.exr", io.prism.vision.exr.ExrLimits.DEFAULT)
                     .parts().get(0).image().select(List.of("R", "G", "B"));
-            double psnr = Metrics.psnr(predicted, InputEncoding.albedoToSrgb(truth));
+            double psnr = Metrics.psnr(predicted, AlbedoEncoding.toSrgb(truth));
             double[] a = acc.computeIfAbsent(r.version(), k -> new double[2]);
             a[0] += 1;
             a[1] += psnr;

@@ -4,7 +4,7 @@ import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.results.http.ApiException;
 import io.prism.vision.ImageFormatException;
-import io.prism.vision.color.DisplayTransform;
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.color.Resize;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
@@ -18,9 +18,10 @@ import java.util.Map;
 /**
  * Browser-viewable PNGs made on the fly from stored images:
  * <ul>
- * <li>{@link Kind#BEAUTY} a source frame: linear EXR beauty goes through vision's {@link DisplayTransform#DEFAULT}
- *     (tone map + sRGB encoding: the same transform that turns beauty into model input); PNG/TIFF/JPEG sources are
- *     display-referred already.</li>
+ * <li>{@link Kind#BEAUTY} a source frame as the models see it: vision's {@link InputEncoding} pipeline with
+ *     {@link #BEAUTY_ENCODING}, the encoding the worker feeds every model in — the EXR beauty layer, the file's
+ *     primaries converted to the working space, the shoulder tone curve, sRGB (R, G, B; alpha is not part of a model's
+ *     input); PNG/TIFF/JPEG sources are display-referred already and shown as they are.</li>
  * <li>{@link Kind#DATA} a data image such as an uncertainty map: the mean of its channels, scaled so its largest
  *     finite value is white (the scale is data, not light: no transfer function).</li>
  * </ul>
@@ -45,6 +46,9 @@ public final class PngPreviews {
 
     public enum Kind { BEAUTY, DATA }
 
+    /** The encoding of the beauty preview: the worker's model input encoding (gpu-worker's {@code FrameDecoder.ENCODING}). */
+    public static final InputEncoding BEAUTY_ENCODING = InputEncoding.DEFAULT;
+
     /** The cache key and ETag body of a preview of this image at this size. */
     public static String etagOf(BlobRef source, Kind kind, int maxSide) {
         return source.sha256() + "-" + kind.name().toLowerCase() + "-png" + (maxSide > 0 ? "-" + maxSide : "");
@@ -62,17 +66,16 @@ public final class PngPreviews {
                     + ", larger than the preview limit of " + maxPixels + " pixels (PRISM_RESULTS_PREVIEW_MAX_PIXELS)");
         }
         byte[] bytes = blobs.read(source);
-        FloatImage image;
+        FloatImage display;
         try {
-            image = ImageFiles.read(bytes, source.sha256());
-        } catch (ImageFormatException e) {
+            display = kind == Kind.BEAUTY ? BEAUTY_ENCODING.read(bytes, source.sha256(), null) : normalised(ImageFiles.read(bytes, source.sha256()));
+        } catch (ImageFormatException | IllegalArgumentException e) {
             throw ApiException.unprocessable("source frame cannot be decoded for a preview: " + e.getMessage());
         }
-        if ((long) image.width() * image.height() > maxPixels) {
-            throw ApiException.unprocessable("source frame is " + image.width() + "x" + image.height()
+        if ((long) display.width() * display.height() > maxPixels) {
+            throw ApiException.unprocessable("source frame is " + display.width() + "x" + display.height()
                     + ", larger than the preview limit of " + maxPixels + " pixels");
         }
-        FloatImage display = kind == Kind.BEAUTY ? display(image, isLinear(bytes)) : normalised(image);
         if (maxSide > 0 && Math.max(display.width(), display.height()) > maxSide) {
             display = Resize.resizeLongEdge(display, maxSide, Resize.Filter.AREA);
         }
@@ -81,25 +84,6 @@ public final class PngPreviews {
             cache.put(key, png);
         }
         return png;
-    }
-
-    /** OpenEXR holds scene-linear light; the raster formats hold display (sRGB-encoded) values. */
-    private static boolean isLinear(byte[] bytes) {
-        return bytes.length >= 4 && (bytes[0] & 0xff) == 0x76 && (bytes[1] & 0xff) == 0x2f && (bytes[2] & 0xff) == 0x31 && (bytes[3] & 0xff) == 0x01;
-    }
-
-    /** R,G,B[,A] (or Y[,A]) ready for an 8-bit PNG: through the display transform when linear. */
-    static FloatImage display(FloatImage image, boolean linear) {
-        List<String> names;
-        if (image.has("R") && image.has("G") && image.has("B")) {
-            names = image.has("A") ? List.of("R", "G", "B", "A") : List.of("R", "G", "B");
-        } else if (image.has("Y")) {
-            names = image.has("A") ? List.of("Y", "A") : List.of("Y");
-        } else {
-            names = image.channels().subList(0, Math.min(3, image.channelCount()));
-        }
-        FloatImage selected = image.select(names);
-        return linear ? DisplayTransform.DEFAULT.apply(selected) : selected;
     }
 
     /**

@@ -86,6 +86,14 @@ public final class ModelsCommand implements Callable<Integer> {
         }
     }
 
+    /** "acescg,aces_fitted,srgb" → an input encoding; null stays null (the folder's settings or the default). */
+    static io.prism.vision.color.InputEncoding encoding(String spec) {
+        if (spec == null) return null;
+        String[] p = spec.split(",", -1);
+        if (p.length != 3) throw new IllegalArgumentException("--input-encoding takes PRIMARIES,TONEMAP,TRANSFER, e.g. rec709,shoulder,srgb");
+        return io.prism.vision.color.InputEncoding.of(p[0].trim(), p[1].trim(), p[2].trim());
+    }
+
     static final List<String> TASKS = Task.ALL;
 
     @Command(name = "import", mixinStandardHelpOptions = true,
@@ -103,6 +111,10 @@ public final class ModelsCommand implements Callable<Integer> {
         String task;
         @Option(names = "--name", description = "a name recorded with the version (default: the folder's name)")
         String name;
+        @Option(names = "--input-encoding", paramLabel = "PRIMARIES,TONEMAP,TRANSFER",
+                description = "diffusers models: how the model takes its image, recorded in prism_settings.json "
+                        + "(default: the folder's prism_settings.json, else rec709,shoulder,srgb; see vision/README.md)")
+        String inputEncoding;
 
         @Override
         public Integer call() throws Exception {
@@ -114,8 +126,8 @@ public final class ModelsCommand implements Callable<Integer> {
             try {
                 io.prism.engine.ModelImport prepared;
                 try {
-                    prepared = io.prism.engine.ModelImport.prepare(folder.toAbsolutePath(), task, scratch);
-                } catch (io.prism.engine.model.CheckpointException e) {
+                    prepared = io.prism.engine.ModelImport.prepare(folder.toAbsolutePath(), task, scratch, encoding(inputEncoding));
+                } catch (io.prism.engine.model.CheckpointException | IllegalArgumentException e) {
                     spec.commandLine().getErr().println("prism models import: refused: " + e.getMessage());
                     spec.commandLine().getErr().flush();
                     return 1;

@@ -87,6 +87,30 @@ class ModelsImportTest {
             fromRegistry = flat(p.predict(frame, p.defaultOptions().withSeed(3)));
         }
         assertThat(fromRegistry).containsExactly(fromFolder);
+        assertThat(r.out()).contains("input primaries rec709, tone map shoulder, transfer srgb");
+        assertThat(io.prism.engine.model.ImportSettings.read(stored).encoding()).isEqualTo(io.prism.vision.color.InputEncoding.DEFAULT);
+    }
+
+    @Test
+    void theInputEncodingGivenAtImportIsStoredWithTheVersionAndReadByThePredictor() throws Exception {
+        PlatformConfig pc = TestInfra.platformConfig(dir.resolve("blobs"));
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = new CommandLine(new ModelsCommand(pc)).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+                .execute("import", tinyIid().toString(), "--task", "albedo", "--input-encoding", "acescg,aces_fitted,srgb");
+        assertThat(code).as(err.toString()).isZero();
+        Path stored;
+        try (Database db = Database.start(pc.jdbcUrl(), pc.dbUser(), pc.dbPassword(), 1)) {
+            stored = new ModelRegistry(db, new FileBlobStore(pc.blobRoot())).materialize(versions(pc, "albedo").get(0), dir.resolve("cache"));
+        }
+        try (Predictor p = Predictors.open(stored, "albedo", "cpu", 1, "fp32")) {
+            assertThat(p.inputEncoding()).isEqualTo(io.prism.vision.color.InputEncoding.of("acescg", "aces_fitted", "srgb"));
+        }
+        StringWriter err2 = new StringWriter();
+        int refused = new CommandLine(new ModelsCommand(pc)).setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err2))
+                .execute("import", tinyIid().toString(), "--task", "albedo", "--input-encoding", "rec709,filmic,srgb");
+        assertThat(refused).isEqualTo(1);
+        assertThat(err2.toString()).contains("unknown tone map 'filmic'");
+        assertThat(versions(pc, "albedo")).hasSize(1);
     }
 
     @Test

@@ -69,6 +69,35 @@ public final class ImageFiles {
         return BeautyLayer.read(path, requested != null ? requested : BeautyLayer.fromEnvironment()).image();
     }
 
+    /**
+     * {@link #readBeauty(Path, String)} for bytes in memory (an upload, a blob). {@code limits} bounds the decode
+     * (e.g. {@code ExrLimits.DEFAULT.withMaxThreads(1)} on a pool that decodes frames in parallel).
+     */
+    public static FloatImage readBeauty(byte[] data, String name, String requested, ExrLimits limits) throws ImageFormatException {
+        ImageFormat f = sniff(data, data.length, name);
+        if (f != ImageFormat.EXR) return readRaster(data, name, f);
+        return BeautyLayer.extract(ExrReader.read(data, name, limits),
+                requested != null ? requested : BeautyLayer.fromEnvironment()).image();
+    }
+
+    /** {@link #readBeauty(byte[], String, String, ExrLimits)} with the default limits. */
+    public static FloatImage readBeauty(byte[] data, String name, String requested) throws ImageFormatException {
+        return readBeauty(data, name, requested, ExrLimits.DEFAULT);
+    }
+
+    /**
+     * True for OpenEXR content, which holds scene-linear light; PNG/TIFF/JPEG hold display-referred (sRGB-encoded)
+     * values.
+     */
+    public static boolean isSceneLinear(Path path) throws IOException {
+        return sniff(path) == ImageFormat.EXR;
+    }
+
+    /** {@link #isSceneLinear(Path)} for bytes in memory. */
+    public static boolean isSceneLinear(byte[] data) {
+        return ImageFormat.sniff(data, data.length) == ImageFormat.EXR;
+    }
+
     /** {@link #readBeauty(Path, String)} with the layer from {@code PRISM_BEAUTY_LAYER} or the default rules. */
     public static FloatImage readBeauty(Path path) throws IOException {
         return readBeauty(path, null);

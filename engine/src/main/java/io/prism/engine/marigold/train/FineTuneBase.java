@@ -80,7 +80,8 @@ public record FineTuneBase(Path dir, MarigoldCheckpoint marigold, boolean widen,
         }
         List<MarigoldCheckpoint.Target> targets = List.of(new MarigoldCheckpoint.Target(task, "srgb", List.of("R", "G", "B")));
         MarigoldCheckpoint m = new MarigoldCheckpoint(dir, MarigoldCheckpoint.Kind.INTRINSICS, targets, 4,
-                processingResolution > 0 ? processingResolution : 768, true, true, true);
+                processingResolution > 0 ? processingResolution : 768, true, true, true,
+                io.prism.engine.model.ImportSettings.read(dir).encoding());
         return new FineTuneBase(dir, m, true, withChannels(unet, m.unetInChannels(), m.unetInChannels() - 4));
     }
 

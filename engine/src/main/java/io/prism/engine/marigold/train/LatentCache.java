@@ -1,11 +1,12 @@
 package io.prism.engine.marigold.train;
 
+import io.prism.vision.color.InputEncoding;
+import io.prism.engine.AlbedoEncoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.prism.engine.Engines;
-import io.prism.engine.InputEncoding;
 import io.prism.engine.diffusers.models.autoencoders.AutoencoderKL;
 import io.prism.engine.image.ImageOps;
 import io.prism.engine.marigold.MarigoldCheckpoint;
@@ -63,7 +64,7 @@ public final class LatentCache {
             for (int i = 0; i < pairs.size(); i++) {
                 for (boolean flip : flips ? new boolean[] {false, true} : new boolean[] {false}) {
                     TrainingPair p = pairs.get(i);
-                    FloatImage image = InputEncoding.beautyToSrgb(finite(ImageOps.rgb(p.beauty(), "beauty of " + p.id())));
+                    FloatImage image = checkpoint.inputEncoding().encode(finite(InputEncoding.colour(p.beauty(), "beauty of " + p.id())));
                     FloatImage target = targetImage(p, checkpoint.targets().get(supervised));
                     if (flip) {
                         image = ImageOps.flipHorizontal(image);
@@ -138,8 +139,8 @@ public final class LatentCache {
 
     /** The ground truth in the target's prediction space, in [0, 1]: sRGB-encoded albedo, or linear albedo clipped. */
     static FloatImage targetImage(TrainingPair p, MarigoldCheckpoint.Target target) {
-        FloatImage linear = finite(ImageOps.rgb(p.target(), target.name() + " of " + p.id()));
-        if (target.predictionSpace().equals("srgb")) return InputEncoding.albedoToSrgb(linear);
+        FloatImage linear = finite(InputEncoding.colour(p.target(), target.name() + " of " + p.id()));
+        if (target.predictionSpace().equals("srgb")) return AlbedoEncoding.toSrgb(linear);
         if (!target.predictionSpace().equals("linear")) {
             throw new IllegalArgumentException("target " + target.name() + " is predicted in '" + target.predictionSpace()
                     + "' space; ground truth is given for srgb or linear targets only");

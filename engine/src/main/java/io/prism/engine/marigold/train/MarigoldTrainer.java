@@ -1,5 +1,8 @@
 package io.prism.engine.marigold.train;
 
+import io.prism.engine.model.ModelSpec;
+import io.prism.engine.model.ImportSettings;
+import io.prism.engine.AlbedoEncoding;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -14,7 +17,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.prism.engine.Engines;
-import io.prism.engine.InputEncoding;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
 import io.prism.engine.Reduction;
@@ -376,9 +378,9 @@ public final class MarigoldTrainer {
         List<FloatImage[]> rows = new ArrayList<>();
         try (MarigoldPredictor p = predictor(target, unet, vae, embedding, sc, manager)) {
             for (TrainingPair pair : validation.subList(0, Math.min(4, validation.size()))) {
-                FloatImage in = InputEncoding.beautyToSrgb(pair.beauty());
+                FloatImage in = p.inputEncoding().encode(pair.beauty());
                 Prediction pr = p.predict(in, validationOptions(resolution));
-                rows.add(new FloatImage[] {in, pr.result(), InputEncoding.albedoToSrgb(pair.target())});
+                rows.add(new FloatImage[] {in, pr.result(), AlbedoEncoding.toSrgb(pair.target())});
             }
         }
         Visualiser.write(file, rows);
@@ -469,6 +471,9 @@ public final class MarigoldTrainer {
         Path embeds = b.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
         if (!Files.isRegularFile(embeds)) embeds = runDir.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE);
         Trainer.link(embeds, tmp.resolve(MarigoldCheckpoint.PROMPT_EMBEDS_FILE));
+        Path settings = b.resolve(ImportSettings.FILE);   // the input encoding the model was trained with
+        if (Files.isRegularFile(settings)) Trainer.link(settings, tmp.resolve(ImportSettings.FILE));
+        else new ImportSettings(ModelSpec.Encoding.of(base.marigold().inputEncoding())).write(tmp.resolve(ImportSettings.FILE));
 
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("name", cfg.name());

@@ -1,11 +1,10 @@
 package io.prism.engine.transparency.train;
 
+import io.prism.vision.color.InputEncoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.prism.engine.Engines;
-import io.prism.engine.InputEncoding;
 import io.prism.engine.diffusers.models.autoencoders.AutoencoderKL;
-import io.prism.engine.image.ImageOps;
 import io.prism.engine.marigold.train.LatentCache;
 import io.prism.engine.train.TrainingPair;
 import io.prism.vision.image.FloatImage;
@@ -34,13 +33,17 @@ public final class MaskLatentCache {
         this.entries = entries;
     }
 
-    /** @param sizeMultiple the pipeline's VAE factor × patch size the processed frames are padded to */
-    public static MaskLatentCache build(List<TrainingPair> pairs, int resolution, int sizeMultiple, AutoencoderKL vae, NDManager manager) {
+    /**
+     * @param sizeMultiple the pipeline's VAE factor × patch size the processed frames are padded to
+     * @param encoding     the model's input encoding (its import settings)
+     */
+    public static MaskLatentCache build(List<TrainingPair> pairs, int resolution, int sizeMultiple, InputEncoding encoding,
+                                        AutoencoderKL vae, NDManager manager) {
         List<Entry> out = new ArrayList<>();
         boolean grad = Engines.gradMode(false);
         try {
             for (TrainingPair p : pairs) {
-                FloatImage beauty = clip01(InputEncoding.beautyToSrgb(LatentCache.finite(ImageOps.rgb(p.beauty(), "beauty of " + p.id()))));
+                FloatImage beauty = clip01(encoding.encode(LatentCache.finite(InputEncoding.colour(p.beauty(), "beauty of " + p.id()))));
                 float[] m = clip01(LatentCache.finite(p.target())).planes()[0];
                 FloatImage mask = new FloatImage(p.target().width(), p.target().height(), List.of("R", "G", "B"),
                         new float[][] {m.clone(), m.clone(), m.clone()});

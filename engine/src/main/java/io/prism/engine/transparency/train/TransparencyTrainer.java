@@ -1,5 +1,7 @@
 package io.prism.engine.transparency.train;
 
+import io.prism.vision.color.InputEncoding;
+import io.prism.engine.model.ImportSettings;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -140,8 +142,9 @@ public final class TransparencyTrainer {
             TransparencyPipeline pipeline = new TransparencyPipeline(transformer, vae, endToEnd ? null : scheduler, cond.promptEmbeds(),
                     cond.pooledPromptEmbeds());
             long t0 = System.nanoTime();
-            MaskLatentCache trainLatents = MaskLatentCache.build(pairs, resolution, pipeline.sizeMultiple(), vae, manager);
-            MaskLatentCache holdout = MaskLatentCache.build(validation, resolution, pipeline.sizeMultiple(), vae, manager);
+            InputEncoding encoding = ImportSettings.read(base).encoding();
+            MaskLatentCache trainLatents = MaskLatentCache.build(pairs, resolution, pipeline.sizeMultiple(), encoding, vae, manager);
+            MaskLatentCache holdout = MaskLatentCache.build(validation, resolution, pipeline.sizeMultiple(), encoding, vae, manager);
             say("encoded %d training and %d validation pair(s) at %d px in %.1f s", pairs.size(), validation.size(), resolution,
                     (System.nanoTime() - t0) / 1e9);
 

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.prism.engine.Engines;
-import io.prism.engine.InputEncoding;
+import io.prism.vision.color.InputEncoding;
 import io.prism.engine.ModelImport;
 import io.prism.engine.PredictOptions;
 import io.prism.engine.Reduction;
@@ -206,19 +206,19 @@ class MarigoldTrainerTest {
                 TrainingPair pair = holdout.get(i);
                 LatentCache.Entry e = cache.get(i, false);
                 // the inference pipeline's own encode of the same frame ("image_latent"), and of the albedo as if it were an input
-                float[] image = pipelineImageLatent(pipe, InputEncoding.beautyToSrgb(pair.beauty()));
-                float[] albedo = pipelineImageLatent(pipe, InputEncoding.albedoToSrgb(pair.target()));
+                float[] image = pipelineImageLatent(pipe, InputEncoding.DEFAULT.encode(pair.beauty()));
+                float[] albedo = pipelineImageLatent(pipe, io.prism.engine.AlbedoEncoding.toSrgb(pair.target()));
                 assertThat(e.image()).as("image latent").containsExactly(image);
                 int plane = 4 * e.height() * e.width();
                 assertThat(java.util.Arrays.copyOfRange(e.targets(), 0, plane)).as("albedo latent").containsExactly(albedo);
                 // material has no ground truth: the starting model's prediction with the same seed
-                MarigoldPipeline.Output o = pipe.run(List.of(InputEncoding.beautyToSrgb(pair.beauty())),
+                MarigoldPipeline.Output o = pipe.run(List.of(InputEncoding.DEFAULT.encode(pair.beauty())),
                         new MarigoldPipeline.Settings(4, 1, 32, false, 1, "median", false, 7, null), null);
                 assertThat(java.util.Arrays.copyOfRange(e.targets(), plane, 2 * plane)).as("material pseudo-label")
                         .containsExactly(java.util.Arrays.copyOfRange(o.latents(), plane, 2 * plane));
                 // the flipped entry is the encode of the flipped frame, not the flipped latent
                 float[] flipped = pipelineImageLatent(pipe, io.prism.engine.image.ImageOps.flipHorizontal(
-                        InputEncoding.beautyToSrgb(pair.beauty())));
+                        InputEncoding.DEFAULT.encode(pair.beauty())));
                 assertThat(cache.get(i, true).image()).containsExactly(flipped);
             }
         }
@@ -265,7 +265,7 @@ class MarigoldTrainerTest {
             double se = 0;
             long n = 0;
             for (int i = 0; i < holdout.size(); i++) {
-                float[] predicted = pipe.run(List.of(InputEncoding.beautyToSrgb(holdout.get(i).beauty())),
+                float[] predicted = pipe.run(List.of(InputEncoding.DEFAULT.encode(holdout.get(i).beauty())),
                         new MarigoldPipeline.Settings(1, 1, 32, false, 1, "median", false, 0, null), null).latents();
                 float[] expected = truth.get(i, false).targets();
                 int plane = expected.length / pipe.checkpoint().targets().size();      // albedo is target 0
