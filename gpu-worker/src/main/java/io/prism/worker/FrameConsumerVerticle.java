@@ -3,6 +3,7 @@ package io.prism.worker;
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.kafka.KafkaSettings;
+import io.prism.worker.pipeline.Ack;
 import io.prism.worker.pipeline.FrameWork;
 import io.prism.worker.pipeline.OffsetTracker;
 import io.vertx.core.AbstractVerticle;
@@ -24,30 +25,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job: consume {@code prism.frames.v1} in the worker group and hand each record to the pipeline. A dedicated
- * thread owns the KafkaConsumer (it is not thread-safe); stages report finished frames back through a queue, and
- * only offsets below which every frame is durable are committed ({@link OffsetTracker}). When too many frames are
- * in flight the assigned partitions are paused (back-pressure) and resumed once half have drained; polling goes on
- * meanwhile so the group membership stays alive.
+ * One job: consume {@code prism.frames.v1} in the worker group and hand each record forward — a FrameSubmitted to the
+ * {@link PrepareVerticle}, anything else to the {@link ResultWriterVerticle} as a dead letter — with its receipt
+ * ({@link Ack}). A dedicated thread owns the KafkaConsumer (it is not thread-safe). Receipts of durable records come
+ * back through this stage's inbox, and only offsets below which every record is durable are committed
+ * ({@link OffsetTracker}). When too many frames are in flight the assigned partitions are paused (back-pressure) and
+ * resumed once half have drained; polling goes on meanwhile so the group membership stays alive.
  */
 public final class FrameConsumerVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(FrameConsumerVerticle.class);
 
-    /** What the consumer hands records to. */
-    public interface Pipeline {
-        /** A decoded frame: prepare it and queue its tasks. */
-        void accept(FrameWork work);
-
-        /** A record that is not a valid FrameSubmitted: dead-letter it, then call {@code done}. */
-        void malformed(ConsumerRecord<String, byte[]> record, long epoch, String detail);
-    }
-
-    private record Done(TopicPartition tp, long epoch, long offset) {}
-
     private final String bootstrap;
     private final WorkerConfig cfg;
-    private final Pipeline pipeline;
-    private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
+    private final WorkerMetrics metrics;
+    private final PrepareVerticle prepare;
+    private final ResultWriterVerticle writer;
+    private final ConcurrentLinkedQueue<Ack> durable = new ConcurrentLinkedQueue<>();
     private final OffsetTracker tracker = new OffsetTracker();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
@@ -56,19 +49,17 @@ public final class FrameConsumerVerticle extends AbstractVerticle {
     private volatile boolean running;
     private boolean paused;
 
-    public FrameConsumerVerticle(String bootstrap, WorkerConfig cfg, Pipeline pipeline) {
+    /**
+     * @param prepare where FrameSubmitted records go
+     * @param writer  where records that are not a valid FrameSubmitted go (dead letters)
+     */
+    public FrameConsumerVerticle(String bootstrap, WorkerConfig cfg, WorkerMetrics metrics, PrepareVerticle prepare,
+                                 ResultWriterVerticle writer) {
         this.bootstrap = bootstrap;
         this.cfg = cfg;
-        this.pipeline = pipeline;
-    }
-
-    /** Called by any stage when a record is durable (results written or dead-lettered). */
-    public void done(TopicPartition tp, long epoch, long offset) {
-        done.add(new Done(tp, epoch, offset));
-    }
-
-    public void done(FrameWork w) {
-        done(w.partition(), w.epoch(), w.offset());
+        this.metrics = metrics;
+        this.prepare = prepare;
+        this.writer = writer;
     }
 
     /** The most frames ever in flight at once (back-pressure check). */
@@ -133,28 +124,34 @@ public final class FrameConsumerVerticle extends AbstractVerticle {
         Long epoch = tracker.epoch(tp);
         if (epoch == null) return; // not ours any more
         tracker.started(tp, r.offset());
-        inFlight.set(tracker.inFlight());
+        countInFlight();
         peakInFlight.accumulateAndGet(tracker.inFlight(), Math::max);
+        Ack ack = new Ack(tp, r.offset(), epoch, durable);
         FrameSubmitted frame;
         try {
             if (r.value() == null) throw new EventCodec.MalformedEventException("empty message (tombstone)");
             frame = EventCodec.decode(r.value(), FrameSubmitted.class);
         } catch (EventCodec.MalformedEventException e) {
-            pipeline.malformed(r, epoch, e.getMessage());
+            writer.malformed(ack, r.key(), r.value(), e.getMessage());
             return;
         }
         List<String> tasks = cfg.rules().tasksFor(frame.show(), frame.layer());
-        pipeline.accept(new FrameWork(tp, r.offset(), r.key(), r.value(), epoch, frame, tasks));
+        prepare.accept(new FrameWork(ack, r.key(), r.value(), frame, tasks));
     }
 
-    /** Applies completions reported by the stages and commits offsets that moved. */
-    private void settle() {
-        Done d;
-        boolean moved = false;
-        while ((d = done.poll()) != null) {
-            moved |= tracker.done(d.tp(), d.epoch(), d.offset());
-        }
+    private void countInFlight() {
         inFlight.set(tracker.inFlight());
+        metrics.inFlight(tracker.inFlight());
+    }
+
+    /** Applies the receipts of records that became durable and commits offsets that moved. */
+    private void settle() {
+        Ack a;
+        boolean moved = false;
+        while ((a = durable.poll()) != null) {
+            moved |= tracker.done(a.partition(), a.epoch(), a.offset());
+        }
+        countInFlight();
         if (moved) {
             Map<TopicPartition, OffsetAndMetadata> offsets = tracker.toCommit();
             if (!offsets.isEmpty()) {

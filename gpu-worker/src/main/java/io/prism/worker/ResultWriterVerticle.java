@@ -1,5 +1,6 @@
 package io.prism.worker;
 
+import io.prism.worker.pipeline.Ack;
 import io.prism.worker.pipeline.BackgroundPriority;
 import io.prism.worker.pipeline.DeadLetters;
 import io.prism.worker.pipeline.FrameWork;
@@ -7,17 +8,16 @@ import io.prism.worker.pipeline.ResultWriter;
 import io.prism.worker.pipeline.Retry;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.WorkerExecutor;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job: make finished frames durable — results through {@link ResultWriter}, failed frames through
- * {@link DeadLetters} — on a pool of blocking threads (never the event loop), then report them done to the consumer
- * so their offsets can be committed. Announcing is the outbox relay's job: the FrameProcessed / FrameFailed rows
- * written here in the results' transaction are published by it.
+ * One job: make finished frames durable — results through {@link ResultWriter}, failed frames and malformed records
+ * through {@link DeadLetters} — on pools of blocking threads (never the event loop), then send each one's receipt
+ * ({@link Ack#durable()}) so that the consume stage may commit its offset. It is the last stage a frame passes in
+ * this worker: announcing is the outbox relay's job, which publishes the FrameProcessed / FrameFailed rows written
+ * here in the results' transaction.
  */
 public final class ResultWriterVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(ResultWriterVerticle.class);
@@ -25,18 +25,15 @@ public final class ResultWriterVerticle extends AbstractVerticle {
     private final ResultWriter writer;
     private final DeadLetters deadLetters;
     private final WorkerMetrics metrics;
-    private final Consumer<FrameWork> durable;
     private WorkerExecutor encoder;
     private WorkerExecutor executor;
     private volatile boolean stopping;
 
-    public ResultWriterVerticle(WorkerConfig cfg, ResultWriter writer, DeadLetters deadLetters, WorkerMetrics metrics,
-                                Consumer<FrameWork> durable) {
+    public ResultWriterVerticle(WorkerConfig cfg, ResultWriter writer, DeadLetters deadLetters, WorkerMetrics metrics) {
         this.cfg = cfg;
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
-        this.durable = durable;
     }
 
     @Override
@@ -47,7 +44,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         executor = vertx.createSharedWorkerExecutor("prism-worker-write-" + cfg.instance(), cfg.writeThreads(), 1, TimeUnit.DAYS);
     }
 
-    /** Called by the inference thread when every task of a frame is done. */
+    /** A frame whose every task is done (from inference), or that has no task (from prepare). */
     public void write(FrameWork w) {
         if (w.failed() || w.results().isEmpty()) {
             executor.executeBlocking(() -> {
@@ -81,9 +78,19 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         }, false).onFailure(e -> LOG.error("event=dead-letter-crashed frame={} reason=\"{}\"", w.frame().frameId(), e.toString(), e));
     }
 
-    /** Runs blocking work for a record that never became a frame (malformed message). */
-    public void blocking(Callable<Void> work) {
-        executor.executeBlocking(work, false).onFailure(e -> LOG.error("event=blocking-crashed reason=\"{}\"", e.toString(), e));
+    /** Dead-letters a record that is not a valid FrameSubmitted (from the consume stage). */
+    public void malformed(Ack ack, String key, byte[] message, String detail) {
+        executor.executeBlocking(() -> {
+            BackgroundPriority.apply(cfg.sideNice());
+            try {
+                deadLetters.send(ack.partition().topic(), ack.partition().partition(), ack.offset(), key, message, null,
+                        null, "malformed", detail, 1, () -> stopping);
+                ack.durable();
+            } catch (Retry.Abandoned e) {
+                LOG.info("event=dead-letter-abandoned offset={}", ack);
+            }
+            return null;
+        }, false).onFailure(e -> LOG.error("event=dead-letter-crashed record={} reason=\"{}\"", ack, e.toString(), e));
     }
 
     private void writeNow(FrameWork w, ResultWriter.Encoded encoded) {
@@ -96,7 +103,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
             int inserted = encoded == null ? writer.write(w, () -> stopping) : writer.store(w, encoded, () -> stopping);
             metrics.frameDone();
             LOG.debug("event=frame-durable frame={} newRows={}", w.frame().frameId(), inserted);
-            durable.accept(w);
+            w.ack().durable();
         } catch (Retry.Abandoned e) {
             LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
         } catch (Retry.Permanent e) {
@@ -109,14 +116,10 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         try {
             deadLetters.send(w.partition().topic(), w.partition().partition(), w.offset(), w.key(), w.message(), w.frame(),
                     task, reason, detail, attempts, () -> stopping);
-            durable.accept(w);
+            w.ack().durable();
         } catch (Retry.Abandoned e) {
             LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
         }
-    }
-
-    public boolean stopping() {
-        return stopping;
     }
 
     @Override

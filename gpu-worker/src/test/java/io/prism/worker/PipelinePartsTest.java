@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.prism.platform.config.Env;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.worker.pipeline.Ack;
 import io.prism.worker.pipeline.BatchQueue;
 import io.prism.worker.pipeline.FrameWork;
 import io.prism.worker.pipeline.OffsetTracker;
@@ -49,6 +50,21 @@ class PipelinePartsTest {
         assertThat(t.toCommit()).isEmpty();
         assertThat(t.done(P0, now, 5)).isTrue();
         assertThat(t.toCommit().get(P0).offset()).isEqualTo(6);
+    }
+
+    @Test
+    void aReceiptReachesTheConsumersInboxOnceAndSettlesItsOffset() {
+        OffsetTracker t = new OffsetTracker();
+        java.util.Queue<Ack> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        long epoch = t.assign(P0);
+        t.started(P0, 7);
+        Ack ack = new Ack(P0, 7, epoch, inbox);
+        ack.durable();
+        ack.durable(); // a second call sends nothing
+        assertThat(inbox).containsExactly(ack);
+        Ack a = inbox.poll();
+        assertThat(t.done(a.partition(), a.epoch(), a.offset())).isTrue();
+        assertThat(t.toCommit().get(P0).offset()).isEqualTo(8);
     }
 
     @Test
@@ -137,6 +153,6 @@ class PipelinePartsTest {
     static TaskRequest request(String task, Integer version) {
         BlobRef src = new BlobRef(URI.create("blob:sha256:" + "0".repeat(64)), "0".repeat(64), 1, null, null, null, null);
         FrameSubmitted f = FrameSubmitted.of(UUID.randomUUID(), "j", "s", "sh", "beauty", 1, 1, src, null, Map.of());
-        return new TaskRequest(new FrameWork(P0, 0, "j", new byte[0], 1, f, List.of(task)), task, version, System.nanoTime(), 1);
+        return new TaskRequest(new FrameWork(new Ack(P0, 0, 1, new java.util.ArrayDeque<>()), "j", new byte[0], f, List.of(task)), task, version, System.nanoTime(), 1);
     }
 }

@@ -9,19 +9,18 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One consumed frame on its way through the worker: where it came from (partition, offset, assignment epoch), what
- * it asks for, and what each task produced. Tasks finish on the inference thread; the last one hands the frame on.
+ * One consumed frame on its way through the worker's stages: its receipt ({@link Ack}: partition, offset, assignment
+ * epoch), what it asks for, its decoded input, and what each task produced. Tasks finish on the inference thread; the
+ * last one hands the frame on.
  */
 public final class FrameWork {
     /** One task's finished output and the exact model version that made it. */
     public record TaskResult(String task, int modelVersion, TaskOutput output, long batchSeq, int batchSize,
                              double queueMs, double inferenceMs) {}
 
-    private final TopicPartition partition;
-    private final long offset;
+    private final Ack ack;
     private final String key;
     private final byte[] message;
-    private final long epoch;
     private final FrameSubmitted frame;
     private final List<String> tasks;
     private final long consumedNanos;
@@ -35,24 +34,22 @@ public final class FrameWork {
     private String failedDetail;
     private int attempts;
 
-    public FrameWork(TopicPartition partition, long offset, String key, byte[] message, long epoch, FrameSubmitted frame,
-                     List<String> tasks) {
-        this.partition = partition;
-        this.offset = offset;
+    public FrameWork(Ack ack, String key, byte[] message, FrameSubmitted frame, List<String> tasks) {
+        this.ack = ack;
         this.key = key;
         this.message = message;
-        this.epoch = epoch;
         this.frame = frame;
         this.tasks = List.copyOf(tasks);
         this.consumedNanos = System.nanoTime();
     }
 
-    public TopicPartition partition() { return partition; }
-    public long offset() { return offset; }
+    /** The receipt that the stage making this frame durable sends back. */
+    public Ack ack() { return ack; }
+    public TopicPartition partition() { return ack.partition(); }
+    public long offset() { return ack.offset(); }
     public String key() { return key; }
     /** The consumed message's bytes (for the dead-letter topic). */
     public byte[] message() { return message; }
-    public long epoch() { return epoch; }
     public FrameSubmitted frame() { return frame; }
     public List<String> tasks() { return tasks; }
     public long consumedNanos() { return consumedNanos; }
@@ -97,6 +94,6 @@ public final class FrameWork {
 
     @Override
     public String toString() {
-        return "frame " + frame.frameId() + " (" + partition + "@" + offset + ")";
+        return "frame " + frame.frameId() + " (" + ack + ")";
     }
 }
