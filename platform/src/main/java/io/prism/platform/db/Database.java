@@ -102,13 +102,9 @@ public final class Database implements AutoCloseable {
             if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
                 return true;
             }
-            if (t instanceof java.sql.SQLException s && s.getSQLState() != null
-                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
-                return true;
-            }
             if (t.getCause() == t) break;
         }
-        return false;
+        return SqlStates.inClass(failure, SqlStates.CONNECTION_EXCEPTION_CLASS) || SqlStates.inClass(failure, SqlStates.OPERATOR_INTERVENTION_CLASS);
     }
 
     public <T> T repository(Class<T> type) {

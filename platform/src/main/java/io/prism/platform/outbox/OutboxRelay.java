@@ -7,6 +7,7 @@ import io.prism.platform.db.Database;
 import io.prism.platform.db.OutboxEntity;
 import io.prism.platform.db.OutboxRepository;
 import io.prism.platform.kafka.KafkaSettings;
+import io.prism.platform.retry.Backoff;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes outbox rows to Kafka, oldest first, and marks them published in the same transaction that locked them
  * ({@code FOR UPDATE SKIP LOCKED}, so several relays can run). If Kafka is down the transaction rolls back and the
- * rows wait; the relay backs off exponentially (up to {@code maxBackoff}) and retries. A crash between the send and
+ * rows wait; the relay backs off ({@link Backoff}: 200 ms doubling up to {@code maxBackoff}) and retries. A crash between the send and
  * the commit republishes a row: delivery is at-least-once and every consumer is idempotent.
  *
  * <p>One job: move rows from PostgreSQL to Kafka. Runs its blocking work on a worker thread, never the event loop.
@@ -39,7 +40,7 @@ public final class OutboxRelay extends AbstractVerticle {
     private final String bootstrap;
     private final MeterRegistry meters;
     private final Duration pollInterval;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
     private final int batchSize;
     private Producer<String, byte[]> producer;
     private Counter published;
@@ -47,14 +48,14 @@ public final class OutboxRelay extends AbstractVerticle {
     private AtomicLong pending;
     private AtomicLong lagMs;
     private volatile boolean stopped;
-    private long backoffMs;
+    private int failuresInARow;
 
     public OutboxRelay(Database database, String bootstrap, MeterRegistry meters, Duration pollInterval, Duration maxBackoff, int batchSize) {
         this.database = database;
         this.bootstrap = bootstrap;
         this.meters = meters;
         this.pollInterval = pollInterval;
-        this.maxBackoff = maxBackoff;
+        this.backoff = new Backoff(Duration.ofMillis(Math.min(200, maxBackoff.toMillis())), maxBackoff);
         this.batchSize = batchSize;
     }
 
@@ -86,12 +87,12 @@ public final class OutboxRelay extends AbstractVerticle {
         if (stopped) return;
         vertx.setTimer(Math.max(1, delayMs), id -> vertx.<Integer>executeBlocking(this::drainOnce, false)
                 .onSuccess(n -> {
-                    backoffMs = 0;
+                    failuresInARow = 0;
                     schedule(n >= batchSize ? 0 : pollInterval.toMillis());
                 })
                 .onFailure(e -> {
                     failures.increment();
-                    backoffMs = backoffMs == 0 ? 200 : Math.min(maxBackoff.toMillis(), backoffMs * 2);
+                    long backoffMs = backoff.delayMs(++failuresInARow);
                     LOG.warn("event=outbox-publish-failed retryInMs={} reason={}", backoffMs, e.toString());
                     schedule(backoffMs);
                 }));
