@@ -15,6 +15,7 @@ import io.prism.worker.pipeline.BatchQueue;
 import io.prism.worker.pipeline.DeadLetters;
 import io.prism.worker.pipeline.FrameDecoder;
 import io.prism.worker.pipeline.ResultWriter;
+import io.prism.worker.pipeline.WriteBack;
 import io.vertx.core.Verticle;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * ({@link FrameConsumerVerticle}) → prepare ({@link PrepareVerticle}) → batch ({@link BatchQueue}) → infer
  * ({@link InferenceVerticle}) → write ({@link ResultWriterVerticle}) → announce ({@link OutboxRelay}) — beside them
  * the model follower ({@link ModelWatcherVerticle}) and health/metrics ({@link HttpVerticle}). Each stage hands
- * forward to the next; the only thing that flows back is a record's receipt ({@link io.prism.worker.pipeline.Ack}),
+ * forward to the next; the only thing that flows back is a record's receipt ({@link io.prism.platform.kafka.PollingConsumer.Receipt}),
  * carried with the frame. This class only wires: it builds the stages from the last to the first, so that each gets
  * its successor, and stops them from the first to the last. {@link GpuWorkerService} runs it under
  * {@code prism serve gpu-worker} and in the all-in-one runtime; tests and the benchmark start it directly.
@@ -85,10 +86,11 @@ public final class GpuWorker implements AutoCloseable {
             // the stages, last first: each is deployed before the one that hands to it
             // announce soon after the commit: poll the outbox every 25 ms (the default 100 ms would add to every frame's latency)
             w.deploy(new OutboxRelay(db, platform.kafkaBootstrap(), meters, Duration.ofMillis(25), Duration.ofSeconds(5), 200));
-            ResultWriterVerticle write = new ResultWriterVerticle(cfg, new ResultWriter(db, blobs, cfg, metrics), deadLetters, metrics);
+            ResultWriterVerticle write = new ResultWriterVerticle(cfg, new ResultWriter(db, blobs, cfg, metrics),
+                    WriteBack.from(cfg, metrics), deadLetters, metrics);
             w.deploy(write);
             w.deploy(new InferenceVerticle(cfg, queue, models, metrics, write));
-            PrepareVerticle prepare = new PrepareVerticle(cfg, new FrameDecoder(blobs, cfg.maxPixels()), queue, write);
+            PrepareVerticle prepare = new PrepareVerticle(cfg, new FrameDecoder(blobs, cfg.maxPixels(), cfg.beautyLayer()), queue, write);
             w.deploy(prepare);
             w.consumer = new FrameConsumerVerticle(platform.kafkaBootstrap(), cfg, metrics, prepare, write);
             w.deploy(w.consumer);

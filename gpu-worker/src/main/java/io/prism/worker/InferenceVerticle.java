@@ -115,7 +115,7 @@ public final class InferenceVerticle extends AbstractVerticle {
 
     private void retryOrFail(TaskRequest r, Throwable e) {
         if (r.attempt() < cfg.maxAttempts()) {
-            long delay = cfg.backoffMs(r.attempt());
+            long delay = cfg.retryBackoff().delayMs(r.attempt());
             LOG.warn("event=inference-retry frame={} task={} attempt={} retryInMs={} reason=\"{}\"",
                     r.work().frame().frameId(), r.task(), r.attempt(), delay, e.toString());
             retries.schedule(() -> queue.put(r.retry()), delay, TimeUnit.MILLISECONDS);

@@ -58,7 +58,7 @@ public final class PrepareVerticle extends AbstractVerticle {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                w.srgb(decoder.decode(w.frame()));
+                w.input(decoder.decode(w.frame()));
                 break;
             } catch (PoisonFrameException e) {
                 writer.deadLetter(w, null, e.reason(), e.getMessage(), attempt);
@@ -72,7 +72,7 @@ public final class PrepareVerticle extends AbstractVerticle {
                 }
                 LOG.warn("event=frame-read-retry frame={} attempt={} reason=\"{}\"", w.frame().frameId(), attempt, e.toString());
                 try {
-                    Thread.sleep(cfg.backoffMs(attempt));
+                    Thread.sleep(cfg.retryBackoff().delayMs(attempt));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     return;

@@ -27,7 +27,6 @@ public final class WorkerMetrics {
     private final Timer writeTime;
     private final Timer encodeTime;
     private final Counter framesDone;
-    private final AtomicInteger inFlight = new AtomicInteger();
 
     /** @param queued task requests waiting for inference (the batch queue's size) */
     public WorkerMetrics(MeterRegistry registry, Supplier<Number> queued) {
@@ -35,7 +34,6 @@ public final class WorkerMetrics {
         this.writeTime = Timer.builder("prism_worker_write_seconds").description("store encoded results + commit rows, per frame").register(registry);
         this.encodeTime = Timer.builder("prism_worker_encode_seconds").description("encode result EXRs + PNG previews, per frame").register(registry);
         this.framesDone = Counter.builder("prism_worker_frames_total").description("frames made durable (all tasks)").register(registry);
-        Gauge.builder("prism_worker_in_flight_frames", inFlight, AtomicInteger::get).description("consumed, not yet durable").register(registry);
         Gauge.builder("prism_worker_queued_requests", () -> queued.get()).description("task requests waiting for inference").register(registry);
     }
 
@@ -43,9 +41,9 @@ public final class WorkerMetrics {
         return registry;
     }
 
-    /** Frames consumed and not yet durable (set by the consume stage). */
-    public void inFlight(int frames) {
-        inFlight.set(frames);
+    /** Exports the frames consumed and not yet durable, as the consume stage counts them. */
+    public void inFlight(Supplier<Number> frames) {
+        Gauge.builder("prism_worker_in_flight_frames", frames).description("consumed, not yet durable").register(registry);
     }
 
     public void queued(String task, long nanos) {

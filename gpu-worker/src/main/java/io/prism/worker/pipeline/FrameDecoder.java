@@ -7,7 +7,11 @@ import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.vision.ImageFormatException;
+import io.prism.vision.exr.BeautyLayer;
+import io.prism.vision.exr.ExrHeader;
+import io.prism.vision.exr.ExrImage;
 import io.prism.vision.exr.ExrLimits;
+import io.prism.vision.exr.ExrPart;
 import io.prism.vision.exr.ExrReader;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
@@ -16,21 +20,43 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Reads a submitted frame from the blob store and turns it into the engine's input: sRGB-encoded RGB. Linear EXR
- * beauty goes through {@link InputEncoding#beautyToSrgb} (tone map + sRGB transfer); PNG/TIFF/JPEG are already
+ * Reads a submitted frame from the blob store and turns it into the engine's input: sRGB-encoded RGB. An EXR's
+ * beauty is the layer vision's {@link BeautyLayer} chooses — the resolver ingest uses — and comes out as linear
+ * working-space RGB (luminance/chroma converted by {@code LuminanceChroma}, the file's primaries by {@code Primaries});
+ * it then goes through {@link InputEncoding#beautyToSrgb} (tone map + sRGB transfer). PNG/TIFF/JPEG are already
  * sRGB-encoded. Anything that can never work is a {@link PoisonFrameException}; I/O trouble is an IOException
  * (retried).
  */
 public final class FrameDecoder {
+    /**
+     * A decoded frame.
+     *
+     * @param srgb   the engine's input
+     * @param header the header of the EXR part holding the beauty (windows, compression), null for other formats
+     */
+    public record Decoded(FloatImage srgb, ExrHeader header) {}
+
     private final BlobStore blobs;
     private final long maxPixels;
+    private final String defaultBeautyLayer;
 
-    public FrameDecoder(BlobStore blobs, long maxPixels) {
+    /** @param defaultBeautyLayer the show-wide beauty layer ({@code PRISM_BEAUTY_LAYER}), or null for the rules */
+    public FrameDecoder(BlobStore blobs, long maxPixels, String defaultBeautyLayer) {
         this.blobs = blobs;
         this.maxPixels = maxPixels;
+        this.defaultBeautyLayer = defaultBeautyLayer;
     }
 
-    public FloatImage decode(FrameSubmitted f) throws PoisonFrameException, IOException {
+    /**
+     * The beauty layer a frame asks for: its {@code beautyLayer} attribute, else {@code PRISM_BEAUTY_LAYER}, else null
+     * (the rules).
+     */
+    public static String requestedBeauty(FrameSubmitted f, String defaultBeautyLayer) {
+        String named = f.attributes().get(BeautyLayer.ATTRIBUTE);
+        return named != null && !named.isBlank() ? named : defaultBeautyLayer;
+    }
+
+    public Decoded decode(FrameSubmitted f) throws PoisonFrameException, IOException {
         BlobRef src = f.source();
         if (src.width() != null && src.height() != null && (long) src.width() * src.height() > maxPixels) {
             throw new PoisonFrameException("too-large", "frame is " + src.width() + "x" + src.height()
@@ -45,11 +71,20 @@ public final class FrameDecoder {
         String name = f.sourcePath() != null ? f.sourcePath() : src.uri().toString();
         ImageFormat format = ImageFormat.sniff(bytes, bytes.length);
         FloatImage img;
+        ExrHeader header = null;
         try {
-            // one thread per frame: frames are decoded in parallel on the prepare pool, sized to the free cores
-            img = format == ImageFormat.EXR
-                    ? ExrReader.merge(ExrReader.read(bytes, name, ExrLimits.DEFAULT.withMaxThreads(1)))
-                    : ImageFiles.read(bytes, name);
+            if (format == ImageFormat.EXR) {
+                // one thread per frame: frames are decoded in parallel on the prepare pool, sized to the free cores
+                ExrImage exr = ExrReader.read(bytes, name, ExrLimits.DEFAULT.withMaxThreads(1));
+                BeautyLayer.Frame beauty = BeautyLayer.extract(exr, selectBeauty(exr.parts().stream().map(ExrPart::header).toList(),
+                        requestedBeauty(f, defaultBeautyLayer), name));
+                img = beauty.image();
+                header = exr.parts().get(beauty.layer().part()).header();
+            } else {
+                img = ImageFiles.read(bytes, name);
+            }
+        } catch (BeautyLayer.NotFound e) {
+            throw new PoisonFrameException("unusable-pixels", e.getMessage(), e);
         } catch (ImageFormatException | RuntimeException e) {
             throw new PoisonFrameException("unreadable", "cannot decode " + name + ": " + e.getMessage(), e);
         }
@@ -66,16 +101,30 @@ public final class FrameDecoder {
         }
         try {
             if (format == ImageFormat.EXR) {
-                return InputEncoding.beautyToSrgb(img); // scene-linear → sRGB-encoded, as the models were trained
+                return new Decoded(InputEncoding.beautyToSrgb(img), header); // scene-linear → sRGB-encoded, as the models were trained
             }
             FloatImage rgb = img.has("Y") && !img.has("R")
                     ? new FloatImage(img.width(), img.height(), List.of("R", "G", "B"),
                             new float[][] {img.plane("Y"), img.plane("Y").clone(), img.plane("Y").clone()})
                     : ImageOps.rgb(img, name);
             ImageOps.requireFinite(rgb, name);
-            return rgb;
+            return new Decoded(rgb, null);
         } catch (IllegalArgumentException e) {
             throw new PoisonFrameException("unusable-pixels", e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The beauty layer's place in a file: the requested one, else the one the rules choose. Ingest stores a beauty it
+     * picked out of a part or layer (or converted) as a plain R, G, B[, A] file, in which the requested name no longer
+     * exists: the rules find it there.
+     */
+    public static BeautyLayer.Layer selectBeauty(List<ExrHeader> headers, String requested, String name) throws BeautyLayer.NotFound {
+        try {
+            return BeautyLayer.select(headers, requested, name);
+        } catch (BeautyLayer.NotFound e) {
+            if (requested == null) throw e;
+            return BeautyLayer.select(headers, null, name);
         }
     }
 }

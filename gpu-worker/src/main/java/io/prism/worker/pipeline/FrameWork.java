@@ -1,6 +1,8 @@
 package io.prism.worker.pipeline;
 
 import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.platform.kafka.PollingConsumer;
+import io.prism.vision.exr.ExrHeader;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.inference.TaskOutput;
 import java.util.LinkedHashMap;
@@ -9,8 +11,8 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One consumed frame on its way through the worker's stages: its receipt ({@link Ack}: partition, offset, assignment
- * epoch), what it asks for, its decoded input, and what each task produced. Tasks finish on the inference thread; the
+ * One consumed frame on its way through the worker's stages: its receipt (partition and offset; the stage that makes
+ * the frame durable sends it back to the poll loop), what it asks for, its decoded input, and what each task produced. Tasks finish on the inference thread; the
  * last one hands the frame on.
  */
 public final class FrameWork {
@@ -18,13 +20,14 @@ public final class FrameWork {
     public record TaskResult(String task, int modelVersion, TaskOutput output, long batchSeq, int batchSize,
                              double queueMs, double inferenceMs) {}
 
-    private final Ack ack;
+    private final PollingConsumer.Receipt receipt;
     private final String key;
     private final byte[] message;
     private final FrameSubmitted frame;
     private final List<String> tasks;
     private final long consumedNanos;
     private volatile FloatImage srgb;
+    private volatile ExrHeader sourceHeader;
 
     // guarded by this
     private final Map<String, TaskResult> results = new LinkedHashMap<>();
@@ -34,8 +37,8 @@ public final class FrameWork {
     private String failedDetail;
     private int attempts;
 
-    public FrameWork(Ack ack, String key, byte[] message, FrameSubmitted frame, List<String> tasks) {
-        this.ack = ack;
+    public FrameWork(PollingConsumer.Receipt receipt, String key, byte[] message, FrameSubmitted frame, List<String> tasks) {
+        this.receipt = receipt;
         this.key = key;
         this.message = message;
         this.frame = frame;
@@ -43,10 +46,10 @@ public final class FrameWork {
         this.consumedNanos = System.nanoTime();
     }
 
-    /** The receipt that the stage making this frame durable sends back. */
-    public Ack ack() { return ack; }
-    public TopicPartition partition() { return ack.partition(); }
-    public long offset() { return ack.offset(); }
+    /** The receipt that the stage making this frame durable sends ({@link PollingConsumer.Receipt#durable()}). */
+    public PollingConsumer.Receipt receipt() { return receipt; }
+    public TopicPartition partition() { return receipt.partition(); }
+    public long offset() { return receipt.offset(); }
     public String key() { return key; }
     /** The consumed message's bytes (for the dead-letter topic). */
     public byte[] message() { return message; }
@@ -55,7 +58,14 @@ public final class FrameWork {
     public long consumedNanos() { return consumedNanos; }
     /** The decoded, sRGB-encoded input (null before decoding and after inference). */
     public FloatImage srgb() { return srgb; }
-    public void srgb(FloatImage image) { this.srgb = image; }
+    /** The source's EXR header of its beauty part (windows, compression), null for other formats or before decoding. */
+    public ExrHeader sourceHeader() { return sourceHeader; }
+
+    /** The prepare stage's result: the decoded input and, for an EXR, its beauty part's header. */
+    public void input(FrameDecoder.Decoded decoded) {
+        this.srgb = decoded.srgb();
+        this.sourceHeader = decoded.header();
+    }
 
     /** Records a task's result; true when every task of the frame is done (successfully or not). */
     public synchronized boolean complete(TaskResult r) {
@@ -94,6 +104,6 @@ public final class FrameWork {
 
     @Override
     public String toString() {
-        return "frame " + frame.frameId() + " (" + ack + ")";
+        return "frame " + frame.frameId() + " (" + receipt + ")";
     }
 }
