@@ -47,9 +47,13 @@ class BadInputTest {
 
     private static JsonObject refused(HttpResponse<String> r, int status, String code) {
         assertThat(r.statusCode()).as(IngestHarness.body(r)).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
         JsonObject o = IngestHarness.json(r);
-        assertThat(o.getString("error")).isEqualTo(code);
-        assertThat(o.getString("reason")).isNotBlank();
+        assertThat(o.getString("code")).isEqualTo(code);
+        assertThat(o.getInteger("status")).isEqualTo(status);
+        assertThat(o.getString("type")).startsWith("https://prism.dev/problems/");
+        assertThat(o.getString("title")).isNotBlank();
+        assertThat(o.getString("detail")).isNotBlank();
         return o;
     }
 
@@ -70,7 +74,7 @@ class BadInputTest {
             HttpResponse<String> r = h.uploadFrame(job, frame++, f.getFileName() + ".exr", Files.readAllBytes(f), IngestHarness.SUBMIT_TOKEN);
             if (r.statusCode() / 100 != 4) {
                 accepted.add(f.getFileName() + " -> " + IngestHarness.body(r));
-            } else if (IngestHarness.json(r).getString("reason", "").length() < 10) {
+            } else if (IngestHarness.json(r).getString("detail", "").length() < 10) {
                 vague.add(f.getFileName() + " -> " + r.body());
             }
         }
@@ -87,7 +91,7 @@ class BadInputTest {
         ImageIO.write(img, "png", png);
         JsonObject o = refused(h.uploadFrame(job(), 1, "sh010.0001.exr", png.toByteArray(), IngestHarness.SUBMIT_TOKEN),
                 415, "unsupported_format");
-        assertThat(o.getString("reason")).contains("PNG").contains("OpenEXR");
+        assertThat(o.getString("detail")).contains("PNG").contains("OpenEXR");
     }
 
     @Test
@@ -98,7 +102,7 @@ class BadInputTest {
         putInt(exr, at + 8, 99_999);
         putInt(exr, at + 12, 99_999);
         JsonObject o = refused(h.uploadFrame(job(), 1, "huge.0001.exr", exr, IngestHarness.SUBMIT_TOKEN), 413, "image_too_large");
-        assertThat(o.getString("reason")).contains("10000000000").contains("limit");
+        assertThat(o.getString("detail")).contains("10000000000").contains("limit");
     }
 
     @Test
@@ -112,7 +116,7 @@ class BadInputTest {
     void anExrWithoutRgbChannelsIsRefusedForItsChannelLayout() throws Exception {
         byte[] depth = TestExrs.encode(TestExrs.image(16, 16, 3, "Z"));
         JsonObject o = refused(h.uploadFrame(job(), 1, "z.0001.exr", depth, IngestHarness.SUBMIT_TOKEN), 422, "channel_layout");
-        assertThat(o.getString("reason")).contains("R,G,B").contains("[Z]");
+        assertThat(o.getString("detail")).contains("R,G,B").contains("[Z]");
     }
 
     @Test
@@ -128,7 +132,7 @@ class BadInputTest {
                 fields.put(field, bad.getValue());
                 JsonObject o = refused(h.upload("/v1/frames", fields, Map.of("file", Map.entry("x.0001.exr", exr)),
                         IngestHarness.SUBMIT_TOKEN), 400, "bad_id");
-                assertThat(o.getString("reason")).as(field + " with " + bad.getKey()).startsWith(field + " ")
+                assertThat(o.getString("detail")).as(field + " with " + bad.getKey()).startsWith(field + " ")
                         .contains("not a valid id").doesNotContain("\n").doesNotContain("\u0001");
             }
         }
@@ -157,7 +161,7 @@ class BadInputTest {
             JsonObject body = new JsonObject().put("job", job).put("show", "show").put("shot", "sh010").put("frame", 1)
                     .put("path", e.getKey());
             JsonObject o = refused(h.postJson("/v1/frames/register", body, IngestHarness.SUBMIT_TOKEN), 403, "path_not_allowed");
-            assertThat(o.getString("reason")).as(e.getKey()).contains(e.getValue());
+            assertThat(o.getString("detail")).as(e.getKey()).contains(e.getValue());
         }
         assertThat(h.count("SELECT count(*) FROM frames WHERE job_id = ?", job)).isZero();
     }
@@ -169,7 +173,7 @@ class BadInputTest {
         String job = job();
         // Declared Content-Length over the limit: refused before the body is read.
         JsonObject declared = refused(h.uploadFrame(job, 1, "big.0001.exr", big, IngestHarness.SUBMIT_TOKEN), 413, "too_large");
-        assertThat(declared.getString("reason")).contains("over the limit");
+        assertThat(declared.getString("detail")).contains("over the limit");
         // Chunked (no length): the limit is enforced while streaming to disk.
         String boundary = "b-" + UUID.randomUUID();
         byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"job\"\r\n\r\n" + job + "\r\n--" + boundary
@@ -201,7 +205,7 @@ class BadInputTest {
         refused(h.uploadFrame(job, 1, "a.0001.exr", exr, null), 401, "missing_token");
         refused(h.uploadFrame(job, 1, "a.0001.exr", exr, "farm-token-0123456780"), 401, "wrong_token");
         JsonObject scope = refused(h.uploadFrame(job, 1, "a.0001.exr", exr, IngestHarness.READ_TOKEN), 403, "missing_scope");
-        assertThat(scope.getString("reason")).contains("submit");
+        assertThat(scope.getString("detail")).contains("submit");
         refused(h.get("/v1/frames/" + UUID.randomUUID(), null), 401, "missing_token");
         assertThat(h.count("SELECT count(*) FROM frames WHERE job_id = ?", job)).isZero();
         // An admin token may do everything; refusals are counted by reason.

@@ -251,7 +251,7 @@ class SubmissionTest {
         Run badToken = publish("--server", server, "--token", "not-a-valid-token", "--job", job, "--show", "show3",
                 "--shot", "sh050", "--frame", "1", "--path", f1.toString());
         assertThat(badToken.code).isEqualTo(PublishCommand.REFUSED);
-        assertThat(badToken.err).contains("401").contains("not valid");
+        assertThat(badToken.err).contains("401").contains("unknown API token").contains("[wrong_token]");
         // A pair from the AOV layers inside a multi-layer EXR.
         Path multi = TestExrs.write(h.renders.resolve("show3/sh050/beauty/sh050.0003.exr"), TestExrs.multiLayer(33));
         Run pair = publish("--server", server, "--token", IngestHarness.SUBMIT_TOKEN, "--job", job, "--show", "show3",

@@ -1,5 +1,6 @@
 package io.prism.ingest.cli;
 
+import io.prism.platform.retry.Backoff;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,6 +38,8 @@ import picocli.CommandLine.Spec;
 public final class PublishCommand implements Callable<Integer> {
     public static final int REFUSED = 1;
     public static final int UNAVAILABLE = 75;
+    /** Between attempts: 500 ms doubling to 10 s. */
+    private static final Backoff RETRY = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(10));
 
     @Spec CommandSpec spec;
 
@@ -86,7 +89,6 @@ public final class PublishCommand implements Callable<Integer> {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         String lastProblem = "no attempt made";
-        long backoffMs = 500;
         for (int attempt = 1; attempt <= Math.max(1, retries); attempt++) {
             try {
                 HttpRequest request = isPair ? pairRequest() : frameRequest();
@@ -108,10 +110,10 @@ public final class PublishCommand implements Callable<Integer> {
                 lastProblem = "cannot reach " + server + ": " + e;
             }
             if (attempt < retries) {
+                long backoffMs = RETRY.delayMs(attempt);
                 err.println("prism publish: attempt " + attempt + " failed (" + lastProblem + "), retrying in " + backoffMs + " ms");
                 err.flush();
                 Thread.sleep(backoffMs);
-                backoffMs = Math.min(10_000, backoffMs * 2);
             }
         }
         err.println("prism publish: not accepted after " + retries + " attempts: " + lastProblem);
@@ -171,7 +173,7 @@ public final class PublishCommand implements Callable<Integer> {
     private static String reasonOf(String body) {
         try {
             JsonObject o = new JsonObject(body);
-            return o.getString("reason", body) + (o.containsKey("error") ? " [" + o.getString("error") + "]" : "");
+            return o.getString("detail", body) + (o.containsKey("code") ? " [" + o.getString("code") + "]" : "");
         } catch (RuntimeException e) {
             return body == null || body.isBlank() ? "(no reason given)" : body;
         }

@@ -4,8 +4,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prism.ingest.IngestConfig;
 import io.prism.ingest.IngestMetrics;
 import io.prism.ingest.Refusal;
-import io.prism.platform.auth.ApiTokens;
+import io.prism.platform.auth.BearerAuth;
 import io.prism.platform.auth.Scope;
+import io.prism.platform.http.Problem;
 import io.prism.ingest.db.IngestRepository;
 import io.prism.ingest.submit.Fields;
 import io.prism.ingest.submit.FrameRequest;
@@ -58,7 +59,8 @@ import org.slf4j.LoggerFactory;
  *
  * Uploads stream to temporary files (never into memory); the body limit is enforced while streaming and a declared
  * Content-Length over it is refused before a byte is read. 202 comes only after the transaction that holds the
- * frame row and its outbox row has committed.
+ * frame row and its outbox row has committed. Tokens are checked by {@link BearerAuth}; every refusal is a
+ * {@link Problem} whose {@code code} member is the refusal's reason code.
  */
 public final class IngestHttpVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(IngestHttpVerticle.class);
@@ -73,7 +75,7 @@ public final class IngestHttpVerticle extends AbstractVerticle {
     private final Health health;
     private final PrometheusMeterRegistry registry;
     private final IngestMetrics metrics;
-    private final ApiTokens tokens;
+    private final BearerAuth auth;
     private HttpServer server;
 
     public IngestHttpVerticle(IngestConfig config, Submissions submissions, RenderRoots roots, Database db,
@@ -85,7 +87,8 @@ public final class IngestHttpVerticle extends AbstractVerticle {
         this.health = health;
         this.registry = registry;
         this.metrics = metrics;
-        this.tokens = config.tokens();
+        this.auth = new BearerAuth(config.tokens()).onRefusal((ctx, p) -> metrics.refused(viaOf(ctx), String.valueOf(p.extensions().get("code")),
+                p.status(), ctx.request().method() + " " + ctx.normalizedPath(), p.detail()));
     }
 
     @Override
@@ -292,40 +295,22 @@ public final class IngestHttpVerticle extends AbstractVerticle {
 
     private void refuse(RoutingContext ctx, String via, Refusal r) {
         metrics.refused(via, r.code(), r.status(), ctx.request().method() + " " + ctx.normalizedPath(), r.getMessage());
-        if (r.status() == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"prism\"");
         error(ctx, r.status(), r.code(), r.getMessage());
     }
 
-    private static void error(RoutingContext ctx, int status, String code, String reason) {
-        if (ctx.response().ended()) return;
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
-                .end(new JsonObject().put("error", code).put("reason", reason).encode());
+    private static void error(RoutingContext ctx, int status, String code, String detail) {
+        Problem.of(status, detail).with("code", code).send(ctx);
     }
 
     /**
-     * Authenticates before the body is read (no upload of an unauthenticated client is ever spooled). A platform
-     * handler, because Vert.x runs those before the body handler.
+     * Authenticates before the body is read (no upload of an unauthenticated client is ever spooled): a platform
+     * handler, which Vert.x runs before the body handler. Refusals are counted like every other.
      */
     private PlatformHandler auth(Scope scope, String via) {
+        PlatformHandler check = auth.require(scope);
         return ctx -> {
             ctx.put("via", via);
-            String h = ctx.request().getHeader("Authorization");
-            if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7) || h.substring(7).isBlank()) {
-                refuse(ctx, via, new Refusal(401, "missing_token", "no API token: send 'Authorization: Bearer <token>'"));
-                return;
-            }
-            Optional<ApiTokens.Principal> p = tokens.authenticate(h.substring(7).trim());
-            if (p.isEmpty()) {
-                refuse(ctx, via, new Refusal(401, "wrong_token", "the API token is not valid"));
-                return;
-            }
-            if (!p.get().allows(scope)) {
-                refuse(ctx, via, new Refusal(403, "missing_scope", "token '" + p.get().name() + "' lacks the '"
-                        + scope.label() + "' scope"));
-                return;
-            }
-            ctx.put("principal", p.get().name());
-            ctx.next();
+            check.handle(ctx);
         };
     }
 

@@ -17,6 +17,7 @@ import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.contracts.GroundTruthPairSubmitted;
 import io.prism.platform.db.Database;
+import io.prism.platform.db.SqlStates;
 import io.prism.platform.db.FrameEntity;
 import io.prism.platform.db.FrameRepository;
 import io.prism.platform.db.JobRepository;
@@ -27,7 +28,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -233,21 +233,13 @@ public final class Submissions {
             try {
                 return db.inTransaction(conn -> work.get());
             } catch (RuntimeException e) {
-                if (attempt < 5 && isUniqueViolation(e)) {
+                if (attempt < 5 && SqlStates.is(e, SqlStates.UNIQUE_VIOLATION)) {
                     LOG.debug("event=submission-race attempt={} retrying", attempt);
                     continue;
                 }
                 throw e;
             }
         }
-    }
-
-    static boolean isUniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) return true;
-            if (t.getCause() == t) break;
-        }
-        return false;
     }
 
     private BlobRef put(Path file, InspectedImage img) {

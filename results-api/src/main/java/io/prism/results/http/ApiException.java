@@ -1,5 +1,6 @@
 package io.prism.results.http;
 
+import io.prism.platform.http.Problem;
 import java.util.Map;
 
 /**
@@ -32,6 +33,11 @@ public final class ApiException extends RuntimeException {
 
     public static ApiException unprocessable(String detail) {
         return new ApiException(422, "Unprocessable Content", detail, Map.of());
+    }
+
+    /** The answer to send. */
+    public Problem problem() {
+        return new Problem(status, title, getMessage(), extensions);
     }
 
     public int status() { return status; }

@@ -1,5 +1,6 @@
 package io.prism.results.http;
 
+import io.prism.platform.http.Problem;
 import io.prism.platform.blob.BlobNotFoundException;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
@@ -10,7 +11,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -66,7 +66,7 @@ public final class BlobResponses {
                 // Several ranges or a malformed header: RFC 9110 lets a server ignore Range and send it all.
             } else if (r.length == 0) {
                 resp.putHeader("content-range", "bytes */" + size);
-                Problem.send(ctx, 416, "Range Not Satisfiable", "range '" + range + "' lies outside the " + size + " bytes of this blob", Map.of());
+                Problem.of(416, "range '" + range + "' lies outside the " + size + " bytes of this blob").send(ctx);
                 return;
             } else {
                 start = r[0];
@@ -96,10 +96,10 @@ public final class BlobResponses {
                 Throwable e = ar.cause();
                 if (e instanceof BlobNotFoundException) {
                     LOG.error("event=blob-missing sha256={} path={}", ref.sha256(), ctx.request().path());
-                    Problem.send(ctx, 500, "Internal Server Error", "the blob store does not hold blob " + ref.sha256(), Map.of());
+                    Problem.of(500, "the blob store does not hold blob " + ref.sha256()).send(ctx);
                 } else {
                     LOG.error("event=blob-open-failed sha256={} reason={}", ref.sha256(), e.toString());
-                    Problem.send(ctx, 500, "Internal Server Error", "cannot read blob " + ref.sha256(), Map.of());
+                    Problem.of(500, "cannot read blob " + ref.sha256()).send(ctx);
                 }
                 return;
             }
@@ -149,7 +149,7 @@ public final class BlobResponses {
                         for (String h : new String[] {"content-length", "content-range", "etag", "cache-control", "content-disposition", "accept-ranges"}) {
                             resp.headers().remove(h);
                         }
-                        Problem.send(ctx, 500, "Internal Server Error", "blob " + ref.sha256() + " failed verification: " + ar.cause().getMessage(), Map.of());
+                        Problem.of(500, "blob " + ref.sha256() + " failed verification: " + ar.cause().getMessage()).send(ctx);
                     } else {
                         resp.reset();
                     }

@@ -7,9 +7,10 @@ import io.prism.platform.contracts.Identifiers;
 import io.prism.platform.db.Database;
 import io.prism.platform.health.Health;
 import io.prism.results.ResultsApiConfig;
-import io.prism.platform.auth.ApiTokens;
 import io.prism.platform.auth.ApiTokens.Principal;
+import io.prism.platform.auth.BearerAuth;
 import io.prism.platform.auth.Scope;
+import io.prism.platform.http.Problem;
 import io.prism.results.preview.PngPreviews;
 import io.prism.results.query.Cursor;
 import io.prism.results.query.ResultsQueries;
@@ -46,13 +47,13 @@ import org.slf4j.LoggerFactory;
  * The results-api HTTP server: one job, serve. JSON under {@code /api/v1}, images streamed from the blob store,
  * the OpenAPI document, health + metrics, and the contact sheet under {@code /ui/}. Database work runs on worker
  * threads; the event loop only routes and writes. Several instances may share the port (one per event loop).
+ * Tokens are checked by {@link BearerAuth}; every error answer is a {@link Problem}.
  */
 public final class ResultsApiVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(ResultsApiVerticle.class);
     /** What a 503 during a database outage tells clients to wait. */
     static final long RETRY_AFTER_SECONDS = 5;
     public static final String API = "/api/v1";
-    private static final String PRINCIPAL = "prism.principal";
 
     private final ResultsApiConfig config;
     private final ResultsQueries queries;
@@ -63,6 +64,7 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     private final PrometheusMeterRegistry meters;
     private final OpenApiDocument openApi;
     private final Consumer<Integer> onListening;
+    private final BearerAuth auth;
     private BlobResponses blobResponses;
     private HttpServer server;
 
@@ -78,6 +80,10 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         this.meters = meters;
         this.openApi = openApi;
         this.onListening = onListening;
+        BearerAuth check = new BearerAuth(config.tokens()).onRefusal((ctx, p) -> LOG.warn(
+                "event=request-refused status={} method={} path={} remote={} reason=\"{}\"", p.status(), ctx.request().method(),
+                ctx.request().path(), ctx.request().remoteAddress(), p.detail()));
+        this.auth = config.publicRead() ? check.allowingAnonymous(Scope.READ) : check;
     }
 
     @Override
@@ -102,7 +108,6 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         r.get("/").handler(ctx -> ctx.redirect("/ui/"));
         r.route("/ui/*").handler(StaticHandler.create("webroot").setCachingEnabled(false).setIndexPage("index.html"));
 
-        r.route(API + "/*").handler(this::authenticate);
         get(r, "/jobs", Scope.READ, this::listJobs);
         get(r, "/jobs/:jobId", Scope.READ, this::getJob);
         get(r, "/jobs/:jobId/frames", Scope.READ, this::listFrames);
@@ -121,21 +126,21 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         get(r, "/training-runs/:runId", Scope.READ, this::getTrainingRun);
 
         r.route().failureHandler(this::failure);
-        r.errorHandler(404, ctx -> Problem.send(ctx, 404, "Not Found", "no resource at " + ctx.request().path(), Map.of()));
-        r.errorHandler(405, ctx -> Problem.send(ctx, 405, "Method Not Allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), Map.of()));
-        r.errorHandler(413, ctx -> Problem.send(ctx, 413, "Content Too Large", "request body too large", Map.of()));
+        r.errorHandler(404, ctx -> Problem.of(404, "no resource at " + ctx.request().path()).send(ctx));
+        r.errorHandler(405, ctx -> Problem.of(405, ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
+        r.errorHandler(413, ctx -> Problem.of(413, "request body too large").send(ctx));
         return r;
     }
 
     private void get(Router r, String path, Scope scope, Handler<RoutingContext> h) {
         for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
-            Route route = r.route(m, API + path).handler(ctx -> requireScope(ctx, scope, h));
+            Route route = r.route(m, API + path).handler(auth.require(scope)).handler(h);
             route.setName(API + path);
         }
     }
 
     private void post(Router r, String path, Handler<RoutingContext> h) {
-        r.post(API + path).handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(ctx -> requireScope(ctx, Scope.ADMIN, h))
+        r.post(API + path).handler(auth.require(Scope.ADMIN)).handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(h)
                 .setName(API + path);
     }
 
@@ -156,59 +161,22 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         ctx.next();
     }
 
-    private void authenticate(RoutingContext ctx) {
-        String header = ctx.request().getHeader("authorization");
-        if (header != null) {
-            String secret = header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-            Optional<Principal> p = secret == null ? Optional.empty() : config.tokens().authenticate(secret);
-            if (p.isEmpty()) {
-                refuse(ctx, 401, secret == null ? "Authorization header is not 'Bearer <token>'" : "unknown API token");
-                return;
-            }
-            ctx.put(PRINCIPAL, p.get());
-        }
-        ctx.next();
-    }
-
-    private void requireScope(RoutingContext ctx, Scope scope, Handler<RoutingContext> h) {
-        Principal p = ctx.get(PRINCIPAL);
-        if (p == null) {
-            if (scope == Scope.READ && config.publicRead()) {
-                h.handle(ctx);
-                return;
-            }
-            refuse(ctx, 401, "an API token is required (Authorization: Bearer <token>)");
-            return;
-        }
-        if (!p.allows(scope)) {
-            refuse(ctx, 403, "token '" + p.name() + "' lacks the '" + scope.name().toLowerCase() + "' scope");
-            return;
-        }
-        h.handle(ctx);
-    }
-
-    private void refuse(RoutingContext ctx, int status, String reason) {
-        LOG.warn("event=request-refused status={} method={} path={} remote={} reason=\"{}\"", status, ctx.request().method(),
-                ctx.request().path(), ctx.request().remoteAddress(), reason);
-        Problem.send(ctx, status, status == 401 ? "Unauthorized" : "Forbidden", reason, Map.of());
-    }
-
     private void failure(RoutingContext ctx) {
         Throwable t = ctx.failure();
         ApiException api = apiCause(t);
         if (api != null) {
-            Problem.send(ctx, api);
+            api.problem().send(ctx);
         } else if (Database.isUnavailable(t)) {
             // An outage, not a bug: answer at once and say when to come back (the pool gives up after PRISM_DB_CONNECT_TIMEOUT).
             LOG.warn("event=database-unavailable method={} path={} reason=\"{}\"", ctx.request().method(), ctx.request().path(), t.toString());
             ctx.response().putHeader("Retry-After", Long.toString(RETRY_AFTER_SECONDS));
-            Problem.send(ctx, 503, "Service Unavailable", "the database is unavailable; retry in " + RETRY_AFTER_SECONDS + " s", Map.of());
+            Problem.of(503, "the database is unavailable; retry in " + RETRY_AFTER_SECONDS + " s").send(ctx);
         } else if (t == null) {
             int s = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-            Problem.send(ctx, s, s == 413 ? "Content Too Large" : "Error", "request failed with status " + s, Map.of());
+            Problem.of(s, "request failed with status " + s).send(ctx);
         } else {
             LOG.error("event=request-failed method={} path={}", ctx.request().method(), ctx.request().path(), t);
-            Problem.send(ctx, 500, "Internal Server Error", "the request failed on the server; see the results-api log", Map.of());
+            Problem.of(500, "the request failed on the server; see the results-api log").send(ctx);
         }
     }
 
@@ -423,14 +391,14 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         if (layer != null && Identifiers.problem("layer", layer) != null) throw ApiException.badParameter("layer", Identifiers.problem("layer", layer));
         Integer from = bodyInt(body, "fromFrame");
         Integer to = bodyInt(body, "toFrame");
-        Principal who = ctx.get(PRINCIPAL);
+        Principal who = BearerAuth.principal(ctx);
         json(ctx, 202, () -> reprocessor.reprocessJob(jobId, reprocessor.models(body), layer, from, to, who.name()).put("jobId", jobId));
     }
 
     private void reprocessFrame(RoutingContext ctx) {
         UUID id = uuid(ctx, "frameId");
         JsonObject body = body(ctx);
-        Principal who = ctx.get(PRINCIPAL);
+        Principal who = BearerAuth.principal(ctx);
         json(ctx, 202, () -> reprocessor.reprocessFrame(id, reprocessor.models(body), who.name()));
     }
 

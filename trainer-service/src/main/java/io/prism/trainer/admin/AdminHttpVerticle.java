@@ -1,8 +1,9 @@
 package io.prism.trainer.admin;
 
 import io.prism.platform.auth.ApiTokens;
+import io.prism.platform.auth.BearerAuth;
 import io.prism.platform.auth.Scope;
-
+import io.prism.platform.http.Problem;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prism.platform.db.TrainingRunEntity;
 import io.prism.platform.health.Health;
@@ -20,14 +21,14 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One job: serve the trainer's HTTP endpoints. Health and metrics are open; everything under {@code /admin} needs
- * {@code Authorization: Bearer <token>} of a token with the {@code admin} scope.
+ * {@code Authorization: Bearer <token>} of a token with the {@code admin} scope ({@link BearerAuth}); errors are
+ * RFC 9457 problem documents ({@link Problem}).
  *
  * <ul>
  * <li>{@code GET /admin/models/{task}}: all versions, newest first</li>
@@ -43,7 +44,7 @@ public final class AdminHttpVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpVerticle.class);
     private final String host;
     private final int port;
-    private final ApiTokens tokens;
+    private final BearerAuth auth;
     private final ModelRegistry registry;
     private final TrainerStore store;
     private final double holdoutFraction;
@@ -55,7 +56,7 @@ public final class AdminHttpVerticle extends AbstractVerticle {
                              Health health, PrometheusMeterRegistry meters) {
         this.host = host;
         this.port = port;
-        this.tokens = tokens;
+        this.auth = new BearerAuth(tokens);
         this.registry = registry;
         this.store = store;
         this.holdoutFraction = holdoutFraction;
@@ -72,8 +73,8 @@ public final class AdminHttpVerticle extends AbstractVerticle {
     public void start(Promise<Void> startPromise) {
         Router router = Router.router(vertx);
         health.mount(router, meters);
+        router.route("/admin/*").handler(auth.require(Scope.ADMIN));
         router.route("/admin/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
-        router.route("/admin/*").handler(this::authorize);
         router.get("/admin/models/:task").handler(ctx -> blocking(ctx, () -> versions(registry.list(ctx.pathParam("task")))));
         router.post("/admin/models/:task/promote").handler(ctx -> {
             JsonObject body = bodyOf(ctx);
@@ -105,21 +106,6 @@ public final class AdminHttpVerticle extends AbstractVerticle {
                 .onFailure(startPromise::fail);
     }
 
-    private void authorize(RoutingContext ctx) {
-        String h = ctx.request().getHeader("Authorization");
-        String token = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
-        Optional<ApiTokens.Principal> caller = tokens.authenticate(token);
-        if (caller.isEmpty()) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer");
-            error(ctx, 401, "a bearer token with the admin scope is required");
-        } else if (!caller.get().allows(Scope.ADMIN)) {
-            error(ctx, 403, "token '" + caller.get().name() + "' lacks the admin scope");
-        } else {
-            ctx.put("caller", caller.get().name());
-            ctx.next();
-        }
-    }
-
     private static JsonObject bodyOf(RoutingContext ctx) {
         try {
             return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
@@ -130,7 +116,7 @@ public final class AdminHttpVerticle extends AbstractVerticle {
 
     private static String reason(JsonObject body, RoutingContext ctx, String def) {
         String r = body == null ? null : body.getString("reason");
-        return (r == null || r.isBlank() ? def : r) + " (by " + ctx.get("caller") + ")";
+        return (r == null || r.isBlank() ? def : r) + " (by " + BearerAuth.principal(ctx).name() + ")";
     }
 
     private void blocking(RoutingContext ctx, Callable<Object> work) {
@@ -146,8 +132,7 @@ public final class AdminHttpVerticle extends AbstractVerticle {
     }
 
     private static void error(RoutingContext ctx, int code, String message) {
-        ctx.response().setStatusCode(code).putHeader("content-type", "application/json")
-                .end(new JsonObject().put("error", message).encode());
+        Problem.of(code, message).send(ctx);
     }
 
     static JsonObject version(ModelVersion v) {

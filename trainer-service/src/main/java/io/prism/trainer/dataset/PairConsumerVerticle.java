@@ -2,27 +2,21 @@ package io.prism.trainer.dataset;
 
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.GroundTruthPairSubmitted;
-import io.prism.platform.kafka.KafkaSettings;
+import io.prism.platform.kafka.PollingConsumer;
 import io.prism.platform.topics.Topics;
 import io.prism.trainer.TrainerMetrics;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job: move {@code prism.pairs.v1} into {@code training_pairs}. Polls on a thread of its own (Kafka's consumer
- * is blocking and single-threaded), hands each record to {@link PairIntake} and commits the offsets only after the
- * whole batch is stored. A transient failure (database or blob store down) is retried with exponential backoff
- * without committing; a message that is not a valid pair event is logged and skipped (retrying cannot fix it).
+ * One job: move {@code prism.pairs.v1} into {@code training_pairs}. A {@link PollingConsumer} hands each record to
+ * {@link PairIntake}; its offset is committed once the pair is stored. A transient failure (database or blob store
+ * down) throws, so the consumer retries the record with back-off; a message that is not a valid pair event is
+ * logged and skipped (retrying cannot fix it).
  */
 public final class PairConsumerVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(PairConsumerVerticle.class);
@@ -31,11 +25,7 @@ public final class PairConsumerVerticle extends AbstractVerticle {
     private final String bootstrap;
     private final String group;
     private final TrainerMetrics metrics;
-    private volatile boolean running;
-    private volatile boolean polling;
-    private KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile PollingConsumer consumer;
 
     public PairConsumerVerticle(PairIntake intake, String bootstrap, String group, TrainerMetrics metrics) {
         this.intake = intake;
@@ -46,54 +36,15 @@ public final class PairConsumerVerticle extends AbstractVerticle {
 
     /** Ready when the poll loop is alive. */
     public boolean polling() {
-        return polling;
+        PollingConsumer c = consumer;
+        return c != null && c.polling();
     }
 
     @Override
     public void start(Promise<Void> startPromise) {
-        consumer = new KafkaConsumer<>(KafkaSettings.toProperties(KafkaSettings.consumer(bootstrap, group, "trainer-pairs")));
-        consumer.subscribe(List.of(Topics.PAIRS.name()));
-        running = true;
-        thread = new Thread(this::loop, "trainer-pairs-consumer");
-        thread.setDaemon(true);
-        thread.start();
+        consumer = PollingConsumer.builder(bootstrap, "trainer-pairs").group(group, Topics.PAIRS.name())
+                .pollTimeout(Duration.ofMillis(500)).handler(PollingConsumer.Handler.synchronous(this::handle)).build().start();
         startPromise.complete();
-    }
-
-    private void loop() {
-        long backoffMs = 0;
-        try {
-            while (running) {
-                polling = true;
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
-                if (records.isEmpty()) continue;
-                try {
-                    for (ConsumerRecord<String, byte[]> r : records) {
-                        handle(r);
-                    }
-                    consumer.commitSync();
-                    backoffMs = 0;
-                } catch (PairIntake.TransientFailure | RuntimeException e) {
-                    // Nothing of this batch is committed: rewind and try again after a pause.
-                    backoffMs = backoffMs == 0 ? 200 : Math.min(10_000, backoffMs * 2);
-                    LOG.warn("event=pairs-retry retryInMs={} reason=\"{}\"", backoffMs, e.getMessage());
-                    records.partitions().forEach(tp -> consumer.seek(tp, records.records(tp).get(0).offset()));
-                    Thread.sleep(backoffMs);
-                }
-            }
-        } catch (WakeupException e) {
-            // stop() woke the poll
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            polling = false;
-            try {
-                consumer.close(Duration.ofSeconds(5));
-            } catch (RuntimeException ignored) {
-                // closing on shutdown: best effort
-            }
-            stopped.countDown();
-        }
     }
 
     private void handle(ConsumerRecord<String, byte[]> r) throws PairIntake.TransientFailure {
@@ -112,11 +63,15 @@ public final class PairConsumerVerticle extends AbstractVerticle {
     }
 
     @Override
-    public void stop() throws InterruptedException {
-        running = false;
-        if (consumer != null) {
-            consumer.wakeup();
+    public void stop(Promise<Void> stopPromise) {
+        PollingConsumer c = consumer;
+        if (c == null) {
+            stopPromise.complete();
+            return;
         }
-        stopped.await(10, TimeUnit.SECONDS);
+        vertx.<Void>executeBlocking(() -> {
+            c.stop();
+            return null;
+        }, false).onComplete(stopPromise);
     }
 }
