@@ -16,10 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One job: make finished frames durable — results through {@link ResultWriter} (with the optional copy on the farm's
  * disk, {@link WriteBack}), failed frames and malformed records through {@link DeadLetters} — on pools of blocking
- * threads (never the event loop), then send each one's receipt
- * ({@link PollingConsumer.Receipt#durable()}) so that the consume stage may commit its offset. It is the last stage a frame passes in
- * this worker: announcing is the outbox relay's job, which publishes the FrameProcessed / FrameFailed rows written
- * here in the results' transaction.
+ * threads (never the event loop), then send each one's receipt ({@link PollingConsumer.Receipt#durable()}) so that
+ * the poll loop may commit its offset. It is the last stage a frame passes in this worker: announcing is the outbox
+ * relay's job, which publishes the FrameProcessed / FrameFailed rows written here in the results' transaction.
  */
 public final class ResultWriterVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(ResultWriterVerticle.class);

@@ -49,10 +49,10 @@ import java.util.Map;
  * <tr><td>PRISM_WORKER_SESSION_TIMEOUT</td><td>10s</td><td>Kafka session timeout: how soon a dead worker's partitions move</td></tr>
  * <tr><td>PRISM_WORKER_MODEL_CACHE</td><td>$PRISM_DATA_DIR/worker-models</td><td>where checkpoints are extracted</td></tr>
  * <tr><td>PRISM_BEAUTY_LAYER</td><td>(none)</td><td>the show-wide beauty layer, as ingest's (a frame's {@code beautyLayer}
- *     attribute wins); see {@link io.prism.vision.exr.BeautyLayer}</td></tr>
+ *     attribute wins); see {@link BeautyLayer}</td></tr>
  * <tr><td>PRISM_WORKER_WRITE_BACK</td><td>(off)</td><td>also write each result as an EXR on the farm's disk:
  *     {@code next-to-source} or a pattern such as {@code {show}/{shot}/{layer}_{task}.{frame:04d}.exr}; see
- *     {@link io.prism.worker.pipeline.WriteBack}</td></tr>
+ *     {@link WriteBack}</td></tr>
  * <tr><td>PRISM_WORKER_WRITE_BACK_ROOT</td><td>(none)</td><td>the folder a write-back pattern is relative to</td></tr>
  * <tr><td>PRISM_WORKER_FRAMES_TOPIC, _DLQ_TOPIC, _MODELS_TOPIC</td><td>catalogue names</td><td>topic overrides (tests, blue/green)</td></tr>
  * </table>
