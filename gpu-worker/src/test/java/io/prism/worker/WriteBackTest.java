@@ -23,6 +23,10 @@ import io.prism.vision.exr.ExrWriteOptions;
 import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
+import io.prism.worker.inference.TaskOutput;
+import io.prism.worker.pipeline.FrameDecoder;
+import io.prism.worker.pipeline.FrameWork;
+import io.prism.worker.pipeline.WriteBack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +113,55 @@ class WriteBackTest {
             assertThat(info).contains("albedo.R", "albedo.G", "albedo.B").contains("pixel data origin: x=3, y=5")
                     .contains("full/display size: 40 x 45").contains("compression: \"piz\"");
         }
+    }
+
+    /** A finished frame as the inference stage hands it on: source header from decoding, one result per task. */
+    static FrameWork finished(FrameSubmitted f, ExrHeader header, FloatImage albedo, FloatImage mask) {
+        FrameWork w = new FrameWork(null, f.key(), new byte[0], f, List.of("albedo", "mask"));
+        w.input(new FrameDecoder.Decoded(albedo, header));
+        w.complete(new FrameWork.TaskResult("albedo", 3, new TaskOutput(albedo, null, Map.of()), 1, 1, 0, 0));
+        w.complete(new FrameWork.TaskResult("mask", 2, new TaskOutput(mask, null, Map.of()), 1, 1, 0, 0));
+        return w;
+    }
+
+    @Test
+    void nextToTheSourceOrOneFilePerFrameAndARefusalThatDoesNotStopTheFrame() throws Exception {
+        FloatImage albedo = FloatImage.blank(8, 6, List.of("R", "G", "B"));
+        FloatImage mask = FloatImage.blank(8, 6, List.of("Y"));
+        java.util.Arrays.fill(albedo.planes()[0], 0.5f);
+        java.util.Arrays.fill(mask.planes()[0], 1f);
+        Path source = dir.resolve("farm/sh020/beauty.0042.exr");
+        Files.createDirectories(source.getParent());
+        ExrWriter.write(source, FloatImage.blank(8, 6, List.of("R", "G", "B")), ExrWriteOptions.defaults().compression(Compression.ZIPS));
+        ExrHeader header = ExrReader.readHeaders(source).get(0);
+        FrameSubmitted f = FrameSubmitted.of(java.util.UUID.randomUUID(), "job", "show", "sh020", "beauty", 42, 1,
+                new io.prism.platform.contracts.BlobRef(java.net.URI.create("file:///x"), "0".repeat(64), 1, null, null, null, null),
+                source.toString(), Map.of());
+        WorkerMetrics metrics = new WorkerMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), () -> 0);
+
+        WorkerConfig next = WorkerConfig.from(new Env(Map.of("PRISM_WORKER_WRITE_BACK", "next-to-source")));
+        WriteBack.from(next, metrics).write(finished(f, header, albedo, mask), () -> false);
+        ExrPart a = ExrReader.read(source.resolveSibling("beauty_albedo.0042.exr")).parts().get(0);
+        assertThat(a.header().compression()).isEqualTo(Compression.ZIPS);
+        assertThat(a.image().plane("albedo.R")[0]).as("linear: sRGB 0.5 decoded").isCloseTo(0.214f, within(1e-3f));
+        assertThat(ExrReader.read(source.resolveSibling("beauty_mask.0042.exr")).parts().get(0).image().plane("mask.A")[0]).isEqualTo(1f);
+
+        Path root = dir.resolve("out");
+        WorkerConfig oneFile = WorkerConfig.from(new Env(Map.of("PRISM_WORKER_WRITE_BACK", "{job}/{layer}.v{version}.m{model}.{frame:04d}.exr",
+                "PRISM_WORKER_WRITE_BACK_ROOT", root.toString())));
+        // without {task} the tasks share a file; {model} differs per task here (3 and 2), so two files
+        WriteBack.from(oneFile, metrics).write(finished(f, header, albedo, mask), () -> false);
+        assertThat(ExrReader.readHeaders(root.resolve("job/beauty.v1.m3.0042.exr")).get(0).channels()).extracting(ExrChannel::name)
+                .containsExactly("albedo.B", "albedo.G", "albedo.R");
+        WorkerConfig shared = WorkerConfig.from(new Env(Map.of("PRISM_WORKER_WRITE_BACK", "{show}/{shot}/{layer}.{frame:04d}.exr",
+                "PRISM_WORKER_WRITE_BACK_ROOT", root.toString())));
+        WriteBack.from(shared, metrics).write(finished(f, header, albedo, mask), () -> false);
+        assertThat(ExrReader.readHeaders(root.resolve("show/sh020/beauty.0042.exr")).get(0).channels()).extracting(ExrChannel::name)
+                .containsExactly("albedo.B", "albedo.G", "albedo.R", "mask.A");
+
+        FrameSubmitted noPath = FrameSubmitted.of(f.frameId(), "job", "show", "sh020", "beauty", 43, 1, f.source(), null, Map.of());
+        WriteBack.from(next, metrics).write(finished(noPath, header, albedo, mask), () -> false);
+        assertThat(metrics.failures("write-back-refused")).as("nothing to write next to: refused, counted").isEqualTo(1);
     }
 
     @Test
