@@ -2,231 +2,86 @@ package io.prism.worker;
 
 import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.FrameSubmitted;
-import io.prism.platform.kafka.KafkaSettings;
+import io.prism.platform.kafka.PollingConsumer;
 import io.prism.worker.pipeline.FrameWork;
-import io.prism.worker.pipeline.OffsetTracker;
 import io.vertx.core.AbstractVerticle;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One job: consume {@code prism.frames.v1} in the worker group and hand each record to the pipeline. A dedicated
- * thread owns the KafkaConsumer (it is not thread-safe); stages report finished frames back through a queue, and
- * only offsets below which every frame is durable are committed ({@link OffsetTracker}). When too many frames are
- * in flight the assigned partitions are paused (back-pressure) and resumed once half have drained; polling goes on
- * meanwhile so the group membership stays alive.
+ * One job: consume {@code prism.frames.v1} in the worker group and hand each record forward with its receipt
+ * ({@link PollingConsumer.Receipt}) — a FrameSubmitted to the {@link PrepareVerticle}, anything else to the
+ * {@link ResultWriterVerticle} as a dead letter. The poll loop is platform's {@link PollingConsumer}: the receipt
+ * travels with the frame, the stage that makes the frame durable sends it, and an offset is committed only once
+ * every record below it is durable. Past {@code PRISM_WORKER_MAX_IN_FLIGHT} frames not yet durable the partitions
+ * are paused (back-pressure) and resumed once half have drained; polling goes on meanwhile so the group membership
+ * stays alive.
  */
 public final class FrameConsumerVerticle extends AbstractVerticle {
-    private static final Logger LOG = LoggerFactory.getLogger(FrameConsumerVerticle.class);
-
-    /** What the consumer hands records to. */
-    public interface Pipeline {
-        /** A decoded frame: prepare it and queue its tasks. */
-        void accept(FrameWork work);
-
-        /** A record that is not a valid FrameSubmitted: dead-letter it, then call {@code done}. */
-        void malformed(ConsumerRecord<String, byte[]> record, long epoch, String detail);
-    }
-
-    private record Done(TopicPartition tp, long epoch, long offset) {}
-
     private final String bootstrap;
     private final WorkerConfig cfg;
-    private final Pipeline pipeline;
-    private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
-    private final OffsetTracker tracker = new OffsetTracker();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger peakInFlight = new AtomicInteger();
-    private KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
-    private volatile boolean running;
-    private boolean paused;
+    private final WorkerMetrics metrics;
+    private final PrepareVerticle prepare;
+    private final ResultWriterVerticle writer;
+    private PollingConsumer consumer;
 
-    public FrameConsumerVerticle(String bootstrap, WorkerConfig cfg, Pipeline pipeline) {
+    /**
+     * @param prepare where FrameSubmitted records go
+     * @param writer  where records that are not a valid FrameSubmitted go (dead letters)
+     */
+    public FrameConsumerVerticle(String bootstrap, WorkerConfig cfg, WorkerMetrics metrics, PrepareVerticle prepare,
+                                 ResultWriterVerticle writer) {
         this.bootstrap = bootstrap;
         this.cfg = cfg;
-        this.pipeline = pipeline;
-    }
-
-    /** Called by any stage when a record is durable (results written or dead-lettered). */
-    public void done(TopicPartition tp, long epoch, long offset) {
-        done.add(new Done(tp, epoch, offset));
-    }
-
-    public void done(FrameWork w) {
-        done(w.partition(), w.epoch(), w.offset());
+        this.metrics = metrics;
+        this.prepare = prepare;
+        this.writer = writer;
     }
 
     /** The most frames ever in flight at once (back-pressure check). */
     public int peakInFlight() {
-        return peakInFlight.get();
+        return consumer == null ? 0 : consumer.peakInFlight();
     }
 
     /** Frames consumed but not yet durable. */
     public int inFlight() {
-        return inFlight.get();
+        return consumer == null ? 0 : consumer.inFlight();
     }
 
     @Override
     public void start() {
-        Map<String, String> props = KafkaSettings.consumer(bootstrap, cfg.group(), "prism-worker-" + cfg.instance());
-        props.put("max.poll.records", Integer.toString(Math.max(1, cfg.maxBatch() * 2)));
-        props.put("session.timeout.ms", Long.toString(cfg.sessionTimeout().toMillis()));
-        props.put("heartbeat.interval.ms", Long.toString(Math.max(500, cfg.sessionTimeout().toMillis() / 4)));
-        // inference of a batch can take long on a CPU; polling continues while paused, so this is a safety net only
-        props.put("max.poll.interval.ms", "600000");
-        consumer = new KafkaConsumer<>(KafkaSettings.toProperties(props));
-        running = true;
-        thread = new Thread(this::loop, "prism-frames-consumer");
-        thread.start();
+        consumer = PollingConsumer.builder(bootstrap, "prism-worker-" + cfg.instance())
+                .group(cfg.group(), cfg.framesTopic())
+                .handler(this::hand)
+                .maxInFlight(cfg.maxInFlight())
+                .pollTimeout(Duration.ofMillis(20)) // receipts are applied and offsets committed between two polls
+                .retry(cfg.retryBackoff())
+                .property("max.poll.records", Integer.toString(Math.max(1, cfg.maxBatch() * 2)))
+                .property("session.timeout.ms", Long.toString(cfg.sessionTimeout().toMillis()))
+                .property("heartbeat.interval.ms", Long.toString(Math.max(500, cfg.sessionTimeout().toMillis() / 4)))
+                // inference of a batch can take long on a CPU; polling continues while paused, so this is a safety net only
+                .property("max.poll.interval.ms", "600000")
+                .build();
+        metrics.inFlight(consumer::inFlight);
+        consumer.start();
     }
 
-    private void loop() {
-        try {
-            consumer.subscribe(List.of(cfg.framesTopic()), new Rebalance());
-            while (running) {
-                settle();
-                backPressure();
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-                    handle(r);
-                }
-            }
-            // stopping: give in-flight frames a moment to become durable, then commit what is
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (tracker.inFlight() > 0 && System.nanoTime() < deadline) {
-                settle();
-                Thread.sleep(20);
-            }
-            settle();
-            commitSync();
-        } catch (WakeupException e) {
-            // stop() while polling
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("event=frames-consumer-crashed reason=\"{}\"", e.toString(), e);
-        } finally {
-            try {
-                consumer.close(Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                LOG.warn("event=frames-consumer-close-failed reason=\"{}\"", e.toString());
-            }
-        }
-    }
-
-    private void handle(ConsumerRecord<String, byte[]> r) {
-        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        Long epoch = tracker.epoch(tp);
-        if (epoch == null) return; // not ours any more
-        tracker.started(tp, r.offset());
-        inFlight.set(tracker.inFlight());
-        peakInFlight.accumulateAndGet(tracker.inFlight(), Math::max);
+    private void hand(ConsumerRecord<String, byte[]> r, PollingConsumer.Receipt receipt) {
         FrameSubmitted frame;
         try {
             if (r.value() == null) throw new EventCodec.MalformedEventException("empty message (tombstone)");
             frame = EventCodec.decode(r.value(), FrameSubmitted.class);
         } catch (EventCodec.MalformedEventException e) {
-            pipeline.malformed(r, epoch, e.getMessage());
+            writer.malformed(receipt, r.key(), r.value(), e.getMessage());
             return;
         }
         List<String> tasks = cfg.rules().tasksFor(frame.show(), frame.layer());
-        pipeline.accept(new FrameWork(tp, r.offset(), r.key(), r.value(), epoch, frame, tasks));
-    }
-
-    /** Applies completions reported by the stages and commits offsets that moved. */
-    private void settle() {
-        Done d;
-        boolean moved = false;
-        while ((d = done.poll()) != null) {
-            moved |= tracker.done(d.tp(), d.epoch(), d.offset());
-        }
-        inFlight.set(tracker.inFlight());
-        if (moved) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = tracker.toCommit();
-            if (!offsets.isEmpty()) {
-                consumer.commitAsync(offsets, (o, e) -> {
-                    if (e == null) {
-                        tracker.committed(o);
-                    } else {
-                        LOG.warn("event=commit-failed offsets={} reason=\"{}\" (retried with the next commit)", o, e.toString());
-                    }
-                });
-            }
-        }
-    }
-
-    private void commitSync() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.toCommit();
-        if (offsets.isEmpty()) return;
-        try {
-            consumer.commitSync(offsets, Duration.ofSeconds(10));
-            tracker.committed(offsets);
-            LOG.info("event=offsets-committed offsets={}", offsets);
-        } catch (RuntimeException e) {
-            LOG.warn("event=commit-failed offsets={} reason=\"{}\" (frames will be redelivered; writes are idempotent)", offsets, e.toString());
-        }
-    }
-
-    private void backPressure() {
-        int n = tracker.inFlight();
-        if (!paused && n >= cfg.maxInFlight()) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-            LOG.debug("event=consumer-paused inFlight={}", n);
-        } else if (paused && n <= cfg.maxInFlight() / 2) {
-            consumer.resume(consumer.paused());
-            paused = false;
-            LOG.debug("event=consumer-resumed inFlight={}", n);
-        }
-    }
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            settle();
-            commitSync();
-            partitions.forEach(tracker::revoke);
-            LOG.info("event=partitions-revoked partitions={}", partitions);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            partitions.forEach(tracker::revoke); // cannot commit: someone else owns them already
-            LOG.warn("event=partitions-lost partitions={}", partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            Set<TopicPartition> mine = new HashSet<>(partitions);
-            mine.forEach(tracker::assign);
-            if (paused) consumer.pause(mine);
-            LOG.info("event=partitions-assigned partitions={}", partitions);
-        }
+        prepare.accept(new FrameWork(receipt, r.key(), r.value(), frame, tasks));
     }
 
     @Override
     public void stop() throws Exception {
-        running = false;
-        if (thread != null) {
-            thread.join(20_000);
-            if (thread.isAlive()) {
-                consumer.wakeup();
-                thread.join(5_000);
-            }
-        }
+        if (consumer != null) consumer.stop(); // waits up to 10 s for frames in flight, commits what is durable
     }
 }

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * One job: run inference on this worker's device. One thread per device (PyTorch parallelises inside an operator;
  * two threads on one device would only fight over it), fed by the {@link BatchQueue}'s dynamic batches. Between two
  * batches it applies staged model swaps, so a batch is computed by exactly one model version, which every result
- * records. A failing batch is split and retried frame by frame with backoff; a frame that still fails is reported
- * as failed ("inference-error") and the rest go on.
+ * records. A failing batch is split and retried frame by frame with backoff; a frame that still fails is marked
+ * failed ("inference-error") and the rest go on. A frame whose every task is done goes on to the
+ * {@link ResultWriterVerticle}.
  */
 public final class InferenceVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceVerticle.class);
@@ -30,7 +30,7 @@ public final class InferenceVerticle extends AbstractVerticle {
     private final BatchQueue queue;
     private final ModelManager models;
     private final WorkerMetrics metrics;
-    private final Consumer<FrameWork> finished;
+    private final ResultWriterVerticle writer;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "prism-infer-retry");
         t.setDaemon(true);
@@ -41,12 +41,12 @@ public final class InferenceVerticle extends AbstractVerticle {
     private long batchSeq;
 
     public InferenceVerticle(WorkerConfig cfg, BatchQueue queue, ModelManager models, WorkerMetrics metrics,
-                             Consumer<FrameWork> finished) {
+                             ResultWriterVerticle writer) {
         this.cfg = cfg;
         this.queue = queue;
         this.models = models;
         this.metrics = metrics;
-        this.finished = finished;
+        this.writer = writer;
     }
 
     @Override
@@ -115,7 +115,7 @@ public final class InferenceVerticle extends AbstractVerticle {
 
     private void retryOrFail(TaskRequest r, Throwable e) {
         if (r.attempt() < cfg.maxAttempts()) {
-            long delay = cfg.backoffMs(r.attempt());
+            long delay = cfg.retryBackoff().delayMs(r.attempt());
             LOG.warn("event=inference-retry frame={} task={} attempt={} retryInMs={} reason=\"{}\"",
                     r.work().frame().frameId(), r.task(), r.attempt(), delay, e.toString());
             retries.schedule(() -> queue.put(r.retry()), delay, TimeUnit.MILLISECONDS);
@@ -130,7 +130,7 @@ public final class InferenceVerticle extends AbstractVerticle {
 
     private void hand(FrameWork w) {
         w.releaseImage();
-        finished.accept(w);
+        writer.write(w);
     }
 
     @Override

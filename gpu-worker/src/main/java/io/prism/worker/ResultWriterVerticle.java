@@ -1,42 +1,44 @@
 package io.prism.worker;
 
+import io.prism.platform.kafka.PollingConsumer;
 import io.prism.worker.pipeline.BackgroundPriority;
 import io.prism.worker.pipeline.DeadLetters;
 import io.prism.worker.pipeline.FrameWork;
 import io.prism.worker.pipeline.ResultWriter;
 import io.prism.worker.pipeline.Retry;
+import io.prism.worker.pipeline.WriteBack;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.WorkerExecutor;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job: make finished frames durable — results through {@link ResultWriter}, failed frames through
- * {@link DeadLetters} — on a pool of blocking threads (never the event loop), then report them done to the consumer
- * so their offsets can be committed. Announcing is the outbox relay's job: the FrameProcessed / FrameFailed rows
- * written here in the results' transaction are published by it.
+ * One job: make finished frames durable — results through {@link ResultWriter} (with the optional copy on the farm's
+ * disk, {@link WriteBack}), failed frames and malformed records through {@link DeadLetters} — on pools of blocking
+ * threads (never the event loop), then send each one's receipt ({@link PollingConsumer.Receipt#durable()}) so that
+ * the poll loop may commit its offset. It is the last stage a frame passes in this worker: announcing is the outbox
+ * relay's job, which publishes the FrameProcessed / FrameFailed rows written here in the results' transaction.
  */
 public final class ResultWriterVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(ResultWriterVerticle.class);
     private final WorkerConfig cfg;
     private final ResultWriter writer;
+    private final WriteBack writeBack;
     private final DeadLetters deadLetters;
     private final WorkerMetrics metrics;
-    private final Consumer<FrameWork> durable;
     private WorkerExecutor encoder;
     private WorkerExecutor executor;
     private volatile boolean stopping;
 
-    public ResultWriterVerticle(WorkerConfig cfg, ResultWriter writer, DeadLetters deadLetters, WorkerMetrics metrics,
-                                Consumer<FrameWork> durable) {
+    /** @param writeBack the optional copy of each result on the farm's disk, or null */
+    public ResultWriterVerticle(WorkerConfig cfg, ResultWriter writer, WriteBack writeBack, DeadLetters deadLetters,
+                                WorkerMetrics metrics) {
         this.cfg = cfg;
         this.writer = writer;
+        this.writeBack = writeBack;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
-        this.durable = durable;
     }
 
     @Override
@@ -47,7 +49,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         executor = vertx.createSharedWorkerExecutor("prism-worker-write-" + cfg.instance(), cfg.writeThreads(), 1, TimeUnit.DAYS);
     }
 
-    /** Called by the inference thread when every task of a frame is done. */
+    /** A frame whose every task is done (from inference), or that has no task (from prepare). */
     public void write(FrameWork w) {
         if (w.failed() || w.results().isEmpty()) {
             executor.executeBlocking(() -> {
@@ -58,7 +60,10 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         }
         encoder.executeBlocking(() -> {
             BackgroundPriority.apply(cfg.sideNice());
-            return writer.encode(w);
+            ResultWriter.Encoded encoded = writer.encode(w);
+            // before the results' transaction: a frame announced as processed has its farm files in place
+            if (writeBack != null) writeBack.write(w, () -> stopping);
+            return encoded;
         }, false).onComplete(encoded -> {
             if (encoded.failed() && stopping) return; // pools closing: the frame is redelivered after the restart
             if (encoded.failed()) { // a result that cannot be encoded will not encode on redelivery either
@@ -81,9 +86,19 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         }, false).onFailure(e -> LOG.error("event=dead-letter-crashed frame={} reason=\"{}\"", w.frame().frameId(), e.toString(), e));
     }
 
-    /** Runs blocking work for a record that never became a frame (malformed message). */
-    public void blocking(Callable<Void> work) {
-        executor.executeBlocking(work, false).onFailure(e -> LOG.error("event=blocking-crashed reason=\"{}\"", e.toString(), e));
+    /** Dead-letters a record that is not a valid FrameSubmitted (from the consume stage). */
+    public void malformed(PollingConsumer.Receipt receipt, String key, byte[] message, String detail) {
+        executor.executeBlocking(() -> {
+            BackgroundPriority.apply(cfg.sideNice());
+            try {
+                deadLetters.send(receipt.partition().topic(), receipt.partition().partition(), receipt.offset(), key, message, null,
+                        null, "malformed", detail, 1, () -> stopping);
+                receipt.durable();
+            } catch (Retry.Abandoned e) {
+                LOG.info("event=dead-letter-abandoned offset={}", receipt);
+            }
+            return null;
+        }, false).onFailure(e -> LOG.error("event=dead-letter-crashed record={} reason=\"{}\"", receipt, e.toString(), e));
     }
 
     private void writeNow(FrameWork w, ResultWriter.Encoded encoded) {
@@ -96,7 +111,7 @@ public final class ResultWriterVerticle extends AbstractVerticle {
             int inserted = encoded == null ? writer.write(w, () -> stopping) : writer.store(w, encoded, () -> stopping);
             metrics.frameDone();
             LOG.debug("event=frame-durable frame={} newRows={}", w.frame().frameId(), inserted);
-            durable.accept(w);
+            w.receipt().durable();
         } catch (Retry.Abandoned e) {
             LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
         } catch (Retry.Permanent e) {
@@ -109,14 +124,10 @@ public final class ResultWriterVerticle extends AbstractVerticle {
         try {
             deadLetters.send(w.partition().topic(), w.partition().partition(), w.offset(), w.key(), w.message(), w.frame(),
                     task, reason, detail, attempts, () -> stopping);
-            durable.accept(w);
+            w.receipt().durable();
         } catch (Retry.Abandoned e) {
             LOG.info("event=frame-abandoned frame={} (redelivered after restart)", w.frame().frameId());
         }
-    }
-
-    public boolean stopping() {
-        return stopping;
     }
 
     @Override

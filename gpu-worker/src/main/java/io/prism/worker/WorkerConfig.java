@@ -2,7 +2,10 @@ package io.prism.worker;
 
 import io.prism.platform.config.Env;
 import io.prism.platform.contracts.Task;
+import io.prism.platform.retry.Backoff;
 import io.prism.platform.topics.Topics;
+import io.prism.vision.exr.BeautyLayer;
+import io.prism.worker.pipeline.WriteBack;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,22 +41,28 @@ import java.util.Map;
  *     {@link io.prism.worker.pipeline.BackgroundPriority}</td></tr>
  * <tr><td>PRISM_WORKER_WRITE_THREADS</td><td>4</td><td>threads that store encoded results (blob fsyncs, commits: mostly waiting)</td></tr>
  * <tr><td>PRISM_WORKER_MAX_ATTEMPTS</td><td>3</td><td>tries of a failing frame before it is dead-lettered (inference, unreadable blob)</td></tr>
- * <tr><td>PRISM_WORKER_RETRY_BACKOFF</td><td>200ms</td><td>first retry delay, doubled each time</td></tr>
+ * <tr><td>PRISM_WORKER_RETRY_BACKOFF</td><td>200ms</td><td>first retry delay, doubled each time (platform's {@link Backoff})</td></tr>
  * <tr><td>PRISM_WORKER_RETRY_BACKOFF_MAX</td><td>10s</td><td>longest retry delay (database or broker outages retry forever)</td></tr>
  * <tr><td>PRISM_WORKER_MAX_PIXELS</td><td>67108864</td><td>larger frames are refused as poison ("too-large")</td></tr>
  * <tr><td>PRISM_WORKER_GROUP</td><td>prism-gpu-worker</td><td>Kafka consumer group of prism.frames.v1</td></tr>
  * <tr><td>PRISM_WORKER_INSTANCE</td><td>host-pid</td><td>this worker's name (client ids, logs)</td></tr>
  * <tr><td>PRISM_WORKER_SESSION_TIMEOUT</td><td>10s</td><td>Kafka session timeout: how soon a dead worker's partitions move</td></tr>
  * <tr><td>PRISM_WORKER_MODEL_CACHE</td><td>$PRISM_DATA_DIR/worker-models</td><td>where checkpoints are extracted</td></tr>
+ * <tr><td>PRISM_BEAUTY_LAYER</td><td>(none)</td><td>the show-wide beauty layer, as ingest's (a frame's {@code beautyLayer}
+ *     attribute wins); see {@link BeautyLayer}</td></tr>
+ * <tr><td>PRISM_WORKER_WRITE_BACK</td><td>(off)</td><td>also write each result as an EXR on the farm's disk:
+ *     {@code next-to-source} or a pattern such as {@code {show}/{shot}/{layer}_{task}.{frame:04d}.exr}; see
+ *     {@link WriteBack}</td></tr>
+ * <tr><td>PRISM_WORKER_WRITE_BACK_ROOT</td><td>(none)</td><td>the folder a write-back pattern is relative to</td></tr>
  * <tr><td>PRISM_WORKER_FRAMES_TOPIC, _DLQ_TOPIC, _MODELS_TOPIC</td><td>catalogue names</td><td>topic overrides (tests, blue/green)</td></tr>
  * </table>
  */
 public record WorkerConfig(String host, int port, List<String> defaultTasks, TaskRules rules, Map<String, TaskOptions> taskOptions,
                            Path modelsDir, String device, int threads, int maxBatch, Duration maxBatchDelay,
-                           int maxInFlight, int prepareThreads, int encodeThreads, int writeThreads, int sideNice, int maxAttempts, Duration retryBackoff,
-                           Duration retryBackoffMax, long maxPixels, String group, String instance,
+                           int maxInFlight, int prepareThreads, int encodeThreads, int writeThreads, int sideNice, int maxAttempts, Backoff retryBackoff,
+                           long maxPixels, String group, String instance,
                            Duration sessionTimeout, Path modelCache, String framesTopic, String dlqTopic,
-                           String modelsTopic) {
+                           String modelsTopic, String beautyLayer, String writeBack, Path writeBackRoot) {
 
     public WorkerConfig {
         if (maxBatch < 1) throw new IllegalArgumentException("PRISM_WORKER_MAX_BATCH must be >= 1");
@@ -63,6 +72,7 @@ public record WorkerConfig(String host, int port, List<String> defaultTasks, Tas
             throw new IllegalArgumentException("PRISM_WORKER_PREPARE_THREADS, _ENCODE_THREADS and _WRITE_THREADS must be >= 1 (0: default)");
         }
         if (maxAttempts < 1) throw new IllegalArgumentException("PRISM_WORKER_MAX_ATTEMPTS must be >= 1");
+        WriteBack.check(writeBack, writeBackRoot);
         if (!device.equals("cpu") && !device.matches("(gpu|cuda)(:\\d+)?")) {
             throw new IllegalArgumentException("PRISM_WORKER_DEVICE must be cpu or gpu:N, got " + device);
         }
@@ -89,8 +99,8 @@ public record WorkerConfig(String host, int port, List<String> defaultTasks, Tas
                 env.integer("PRISM_WORKER_WRITE_THREADS", 4),
                 env.integer("PRISM_WORKER_SIDE_NICE", "cpu".equals(env.str("PRISM_WORKER_DEVICE", "cpu")) ? 10 : 0),
                 env.integer("PRISM_WORKER_MAX_ATTEMPTS", 3),
-                env.duration("PRISM_WORKER_RETRY_BACKOFF", Duration.ofMillis(200)),
-                env.duration("PRISM_WORKER_RETRY_BACKOFF_MAX", Duration.ofSeconds(10)),
+                backoff(env.duration("PRISM_WORKER_RETRY_BACKOFF", Duration.ofMillis(200)),
+                        env.duration("PRISM_WORKER_RETRY_BACKOFF_MAX", Duration.ofSeconds(10))),
                 env.longValue("PRISM_WORKER_MAX_PIXELS", 64L << 20),
                 env.str("PRISM_WORKER_GROUP", "prism-gpu-worker"),
                 env.str("PRISM_WORKER_INSTANCE", ManagementFactory.getRuntimeMXBean().getName().replace('@', '-')),
@@ -98,7 +108,22 @@ public record WorkerConfig(String host, int port, List<String> defaultTasks, Tas
                 env.path("PRISM_WORKER_MODEL_CACHE", dataDir.resolve("worker-models")),
                 env.str("PRISM_WORKER_FRAMES_TOPIC", Topics.FRAMES.name()),
                 env.str("PRISM_WORKER_DLQ_TOPIC", Topics.FRAMES_DLQ.name()),
-                env.str("PRISM_WORKER_MODELS_TOPIC", Topics.MODELS.name()));
+                env.str("PRISM_WORKER_MODELS_TOPIC", Topics.MODELS.name()),
+                blankAsNull(env.str(BeautyLayer.ENV, null)),
+                blankAsNull(env.str("PRISM_WORKER_WRITE_BACK", null)),
+                env.path("PRISM_WORKER_WRITE_BACK_ROOT", null));
+    }
+
+    private static String blankAsNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static Backoff backoff(Duration first, Duration max) {
+        try {
+            return new Backoff(first, max);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("PRISM_WORKER_RETRY_BACKOFF / _MAX: " + e.getMessage(), e);
+        }
     }
 
     static int threads(int configured, String device) {
@@ -116,11 +141,5 @@ public record WorkerConfig(String host, int port, List<String> defaultTasks, Tas
 
     public TaskOptions options(String task) {
         return taskOptions.getOrDefault(task, TaskOptions.MODEL_DEFAULTS);
-    }
-
-    /** Delay before retry number {@code attempt} (1-based): exponential, capped. */
-    public long backoffMs(int attempt) {
-        long ms = retryBackoff.toMillis() << Math.min(20, Math.max(0, attempt - 1));
-        return Math.min(ms, retryBackoffMax.toMillis());
     }
 }

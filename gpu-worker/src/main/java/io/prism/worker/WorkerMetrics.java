@@ -28,17 +28,22 @@ public final class WorkerMetrics {
     private final Timer encodeTime;
     private final Counter framesDone;
 
-    public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight, Supplier<Number> queued) {
+    /** @param queued task requests waiting for inference (the batch queue's size) */
+    public WorkerMetrics(MeterRegistry registry, Supplier<Number> queued) {
         this.registry = registry;
         this.writeTime = Timer.builder("prism_worker_write_seconds").description("store encoded results + commit rows, per frame").register(registry);
         this.encodeTime = Timer.builder("prism_worker_encode_seconds").description("encode result EXRs + PNG previews, per frame").register(registry);
         this.framesDone = Counter.builder("prism_worker_frames_total").description("frames made durable (all tasks)").register(registry);
-        Gauge.builder("prism_worker_in_flight_frames", () -> inFlight.get()).description("consumed, not yet durable").register(registry);
         Gauge.builder("prism_worker_queued_requests", () -> queued.get()).description("task requests waiting for inference").register(registry);
     }
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /** Exports the frames consumed and not yet durable, as the consume stage counts them. */
+    public void inFlight(Supplier<Number> frames) {
+        Gauge.builder("prism_worker_in_flight_frames", frames).description("consumed, not yet durable").register(registry);
     }
 
     public void queued(String task, long nanos) {

@@ -8,48 +8,16 @@ import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.worker.pipeline.BatchQueue;
 import io.prism.worker.pipeline.FrameWork;
-import io.prism.worker.pipeline.OffsetTracker;
 import io.prism.worker.pipeline.TaskRequest;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-/** The pipeline's pure parts: offset bookkeeping, dynamic batching, task rules and configuration. */
+/** The pipeline's pure parts: dynamic batching, task rules and configuration (offset bookkeeping: platform's PollingConsumer). */
 class PipelinePartsTest {
-    static final TopicPartition P0 = new TopicPartition("t", 0);
-
-    @Test
-    void offsetsAreCommittedOnlyBelowTheFirstUnfinishedFrame() {
-        OffsetTracker t = new OffsetTracker();
-        long epoch = t.assign(P0);
-        for (long o = 10; o < 14; o++) t.started(P0, o);
-        t.done(P0, epoch, 12); // out of order: 10 and 11 still running
-        t.done(P0, epoch, 13);
-        assertThat(t.toCommit()).isEmpty();
-        t.done(P0, epoch, 10);
-        assertThat(t.toCommit().get(P0).offset()).isEqualTo(11);
-        t.done(P0, epoch, 11);
-        assertThat(t.toCommit().get(P0).offset()).as("everything durable: commit past 13").isEqualTo(14);
-        assertThat(t.inFlight()).isZero();
-    }
-
-    @Test
-    void completionsFromAnEarlierAssignmentAreIgnored() {
-        OffsetTracker t = new OffsetTracker();
-        long old = t.assign(P0);
-        t.started(P0, 5);
-        t.revoke(P0);           // rebalance: another worker owns the frame now
-        long now = t.assign(P0);
-        t.started(P0, 5);       // redelivered to us
-        assertThat(t.done(P0, old, 5)).isFalse();
-        assertThat(t.toCommit()).isEmpty();
-        assertThat(t.done(P0, now, 5)).isTrue();
-        assertThat(t.toCommit().get(P0).offset()).isEqualTo(6);
-    }
 
     @Test
     void batchesFillUpToTheLimitAndKeepOtherKindsInOrder() throws Exception {
@@ -90,8 +58,10 @@ class PipelinePartsTest {
         assertThat(d.device()).isEqualTo("gpu:1");
         assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of("PRISM_WORKER_DEVICE", "tpu")))).hasMessageContaining("PRISM_WORKER_DEVICE");
         assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of("PRISM_WORKER_MAX_BATCH", "x")))).hasMessageContaining("PRISM_WORKER_MAX_BATCH");
-        assertThat(c.backoffMs(1)).isEqualTo(200);
-        assertThat(c.backoffMs(30)).isEqualTo(10_000);
+        assertThat(c.retryBackoff().delayMs(1)).isEqualTo(200);
+        assertThat(c.retryBackoff().delayMs(30)).isEqualTo(10_000);
+        assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of("PRISM_WORKER_RETRY_BACKOFF", "5s", "PRISM_WORKER_RETRY_BACKOFF_MAX", "1s"))))
+                .hasMessageContaining("PRISM_WORKER_RETRY_BACKOFF").hasMessageContaining("back-off");
     }
 
     /** CPU-bound side work gets the cores inference leaves free, at a lower priority on cpu; tried: defaults, overrides, nonsense. */
@@ -137,6 +107,6 @@ class PipelinePartsTest {
     static TaskRequest request(String task, Integer version) {
         BlobRef src = new BlobRef(URI.create("blob:sha256:" + "0".repeat(64)), "0".repeat(64), 1, null, null, null, null);
         FrameSubmitted f = FrameSubmitted.of(UUID.randomUUID(), "j", "s", "sh", "beauty", 1, 1, src, null, Map.of());
-        return new TaskRequest(new FrameWork(P0, 0, "j", new byte[0], 1, f, List.of(task)), task, version, System.nanoTime(), 1);
+        return new TaskRequest(new FrameWork(null, "j", new byte[0], f, List.of(task)), task, version, System.nanoTime(), 1);
     }
 }

@@ -140,9 +140,9 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 List<FrameSubmitted> timed = submitRows(db, blobs, "bench", frames);
 
                 EngineBackend backend = new EngineBackend(device, cfg.threads());
-                FrameDecoder decoder = new FrameDecoder(blobs, Long.MAX_VALUE);
+                FrameDecoder decoder = new FrameDecoder(blobs, Long.MAX_VALUE, null);
                 List<FloatImage> inputs = new ArrayList<>();
-                for (FrameSubmitted f : timed) inputs.add(decoder.decode(f));
+                for (FrameSubmitted f : timed) inputs.add(decoder.decode(f).srgb());
                 TaskOptions options = cfg.options(task);
                 double engineSeconds = Double.MAX_VALUE;
                 double workerSeconds = Double.MAX_VALUE;

@@ -4,16 +4,10 @@ import io.prism.platform.contracts.EventCodec;
 import io.prism.platform.contracts.ModelPromoted;
 import io.prism.platform.contracts.ModelRolledBack;
 import io.prism.platform.contracts.PrismEvent;
-import io.prism.platform.kafka.KafkaSettings;
+import io.prism.platform.kafka.PollingConsumer;
 import io.vertx.core.AbstractVerticle;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * <p>What a new worker must see: every change made after it read the registry. So the topic's end offsets are taken
  * <em>before</em> the active versions are read from PostgreSQL ({@link #snapshotEnd()}), and reading starts there.
  * A change committed before the registry read is already in what was loaded (its announcement, if it arrives, is a
- * no-op); a change after it is on the topic past the snapshot. No consumer group: every worker reads every record
- * (assign + seek), and nothing needs committing because the registry is the state.
+ * no-op); a change after it is on the topic past the snapshot. The poll loop is platform's {@link PollingConsumer}
+ * reading {@link PollingConsumer.Builder#fromEnd from the end}: no consumer group, every worker reads every record,
+ * and nothing is committed because the registry is the state.
  */
 public final class ModelWatcherVerticle extends AbstractVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(ModelWatcherVerticle.class);
@@ -32,10 +27,7 @@ public final class ModelWatcherVerticle extends AbstractVerticle {
     private final String topic;
     private final String instance;
     private final ModelManager models;
-    private KafkaConsumer<String, byte[]> consumer;
-    private Map<TopicPartition, Long> start;
-    private Thread thread;
-    private volatile boolean running;
+    private PollingConsumer consumer;
 
     public ModelWatcherVerticle(String bootstrap, String topic, String instance, ModelManager models) {
         this.bootstrap = bootstrap;
@@ -44,43 +36,19 @@ public final class ModelWatcherVerticle extends AbstractVerticle {
         this.models = models;
     }
 
-    /** Call before the active versions are read from the registry. */
+    /** Call before the active versions are read from the registry: positions the consumer at the topic's end. */
     public void snapshotEnd() {
-        Map<String, String> cfg = KafkaSettings.consumer(bootstrap, "unused", "prism-worker-models-" + instance);
-        cfg.remove("group.id");
-        Properties p = KafkaSettings.toProperties(cfg);
-        consumer = new KafkaConsumer<>(p);
-        List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(60)).stream()
-                .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-        consumer.assign(parts);
-        start = consumer.endOffsets(parts, Duration.ofSeconds(60));
-        start.forEach(consumer::seek);
-        LOG.info("event=model-watch-from offsets={}", start);
+        consumer = PollingConsumer.builder(bootstrap, "prism-worker-models-" + instance)
+                .fromEnd(topic)
+                .handler(PollingConsumer.Handler.synchronous(this::handle))
+                .drainTimeout(Duration.ZERO)
+                .build();
     }
 
     @Override
     public void start() {
         if (consumer == null) snapshotEnd();
-        running = true;
-        thread = new Thread(this::loop, "prism-model-watcher");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void loop() {
-        try {
-            while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    handle(r);
-                }
-            }
-        } catch (WakeupException e) {
-            // stopping
-        } catch (RuntimeException e) {
-            LOG.error("event=model-watcher-crashed reason=\"{}\"", e.toString(), e);
-        } finally {
-            consumer.close(Duration.ofSeconds(2));
-        }
+        consumer.start();
     }
 
     private void handle(ConsumerRecord<String, byte[]> r) {
@@ -101,8 +69,6 @@ public final class ModelWatcherVerticle extends AbstractVerticle {
 
     @Override
     public void stop() throws Exception {
-        running = false;
-        if (consumer != null) consumer.wakeup();
-        if (thread != null) thread.join(5000);
+        if (consumer != null) consumer.stop();
     }
 }

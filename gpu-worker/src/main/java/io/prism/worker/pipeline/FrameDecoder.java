@@ -6,32 +6,59 @@ import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.vision.ImageFormatException;
 import io.prism.vision.color.InputEncoding;
+import io.prism.vision.exr.BeautyLayer;
+import io.prism.vision.exr.ExrHeader;
+import io.prism.vision.exr.ExrImage;
 import io.prism.vision.exr.ExrLimits;
+import io.prism.vision.exr.ExrPart;
+import io.prism.vision.exr.ExrReader;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import io.prism.vision.image.ImageFormat;
 import java.io.IOException;
+import java.util.List;
 
 /**
- * Reads a submitted frame from the blob store and turns it into the models' input with vision's one colour pipeline:
- * the EXR beauty layer ({@link io.prism.vision.exr.BeautyLayer}: luminance/chroma and the file's primaries converted)
- * encoded by {@link InputEncoding#encode}; PNG/TIFF/JPEG by {@link InputEncoding#encodeDisplay}. Frames are encoded
- * once for every task, in {@link #ENCODING}; a model that declares another encoding is refused at load. Anything that
- * can never work is a {@link PoisonFrameException}; I/O trouble is an IOException (retried).
+ * Reads a submitted frame from the blob store and turns it into the models' input. An EXR's beauty is the layer
+ * vision's {@link BeautyLayer} chooses — the resolver ingest uses — as linear working-space RGB (luminance/chroma and
+ * the file's primaries converted), encoded by vision's one colour pipeline ({@link InputEncoding#encode});
+ * PNG/TIFF/JPEG by {@link InputEncoding#encodeDisplay}. Frames are encoded once for every task, in {@link #ENCODING};
+ * a model that declares another encoding is refused at load. Anything that can never work is a
+ * {@link PoisonFrameException}; I/O trouble is an IOException (retried).
  */
 public final class FrameDecoder {
     /** The input encoding frames are given to every model in. */
     public static final InputEncoding ENCODING = InputEncoding.DEFAULT;
 
+    /**
+     * A decoded frame.
+     *
+     * @param srgb   the models' input, in {@link #ENCODING} (sRGB-encoded RGB)
+     * @param header the header of the EXR part holding the beauty (windows, compression), null for other formats
+     */
+    public record Decoded(FloatImage srgb, ExrHeader header) {}
+
     private final BlobStore blobs;
     private final long maxPixels;
+    private final String defaultBeautyLayer;
 
-    public FrameDecoder(BlobStore blobs, long maxPixels) {
+    /** @param defaultBeautyLayer the show-wide beauty layer ({@code PRISM_BEAUTY_LAYER}), or null for the rules */
+    public FrameDecoder(BlobStore blobs, long maxPixels, String defaultBeautyLayer) {
         this.blobs = blobs;
         this.maxPixels = maxPixels;
+        this.defaultBeautyLayer = defaultBeautyLayer;
     }
 
-    public FloatImage decode(FrameSubmitted f) throws PoisonFrameException, IOException {
+    /**
+     * The beauty layer a frame asks for: its {@code beautyLayer} attribute, else {@code PRISM_BEAUTY_LAYER}, else null
+     * (the rules).
+     */
+    public static String requestedBeauty(FrameSubmitted f, String defaultBeautyLayer) {
+        String named = f.attributes().get(BeautyLayer.ATTRIBUTE);
+        return named != null && !named.isBlank() ? named : defaultBeautyLayer;
+    }
+
+    public Decoded decode(FrameSubmitted f) throws PoisonFrameException, IOException {
         BlobRef src = f.source();
         if (src.width() != null && src.height() != null && (long) src.width() * src.height() > maxPixels) {
             throw new PoisonFrameException("too-large", "frame is " + src.width() + "x" + src.height()
@@ -46,9 +73,20 @@ public final class FrameDecoder {
         String name = f.sourcePath() != null ? f.sourcePath() : src.uri().toString();
         ImageFormat format = ImageFormat.sniff(bytes, bytes.length);
         FloatImage img;
+        ExrHeader header = null;
         try {
-            // one thread per frame: frames are decoded in parallel on the prepare pool, sized to the free cores
-            img = ImageFiles.readBeauty(bytes, name, null, ExrLimits.DEFAULT.withMaxThreads(1));
+            if (format == ImageFormat.EXR) {
+                // one thread per frame: frames are decoded in parallel on the prepare pool, sized to the free cores
+                ExrImage exr = ExrReader.read(bytes, name, ExrLimits.DEFAULT.withMaxThreads(1));
+                BeautyLayer.Frame beauty = BeautyLayer.extract(exr, selectBeauty(exr.parts().stream().map(ExrPart::header).toList(),
+                        requestedBeauty(f, defaultBeautyLayer), name));
+                img = beauty.image();
+                header = exr.parts().get(beauty.layer().part()).header();
+            } else {
+                img = ImageFiles.read(bytes, name);
+            }
+        } catch (BeautyLayer.NotFound e) {
+            throw new PoisonFrameException("unusable-pixels", e.getMessage(), e);
         } catch (ImageFormatException | RuntimeException e) {
             throw new PoisonFrameException("unreadable", "cannot decode " + name + ": " + e.getMessage(), e);
         }
@@ -64,9 +102,23 @@ public final class FrameDecoder {
             throw new PoisonFrameException("unreadable", name + " has no pixels");
         }
         try {
-            return format == ImageFormat.EXR ? ENCODING.encode(img) : ENCODING.encodeDisplay(img);
+            return new Decoded(format == ImageFormat.EXR ? ENCODING.encode(img) : ENCODING.encodeDisplay(img), header);
         } catch (IllegalArgumentException e) {
             throw new PoisonFrameException("unusable-pixels", e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The beauty layer's place in a file: the requested one, else the one the rules choose. Ingest stores a beauty it
+     * picked out of a part or layer (or converted) as a plain R, G, B[, A] file, in which the requested name no longer
+     * exists: the rules find it there.
+     */
+    public static BeautyLayer.Layer selectBeauty(List<ExrHeader> headers, String requested, String name) throws BeautyLayer.NotFound {
+        try {
+            return BeautyLayer.select(headers, requested, name);
+        } catch (BeautyLayer.NotFound e) {
+            if (requested == null) throw e;
+            return BeautyLayer.select(headers, null, name);
         }
     }
 }

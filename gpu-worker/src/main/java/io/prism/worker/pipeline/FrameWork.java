@@ -1,6 +1,8 @@
 package io.prism.worker.pipeline;
 
 import io.prism.platform.contracts.FrameSubmitted;
+import io.prism.platform.kafka.PollingConsumer;
+import io.prism.vision.exr.ExrHeader;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.inference.TaskOutput;
 import java.util.LinkedHashMap;
@@ -9,23 +11,23 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One consumed frame on its way through the worker: where it came from (partition, offset, assignment epoch), what
- * it asks for, and what each task produced. Tasks finish on the inference thread; the last one hands the frame on.
+ * One consumed frame on its way through the worker's stages: its receipt (partition and offset; the stage that makes
+ * the frame durable sends it back to the poll loop), what it asks for, its decoded input, and what each task produced. Tasks finish on the inference thread; the
+ * last one hands the frame on.
  */
 public final class FrameWork {
     /** One task's finished output and the exact model version that made it. */
     public record TaskResult(String task, int modelVersion, TaskOutput output, long batchSeq, int batchSize,
                              double queueMs, double inferenceMs) {}
 
-    private final TopicPartition partition;
-    private final long offset;
+    private final PollingConsumer.Receipt receipt;
     private final String key;
     private final byte[] message;
-    private final long epoch;
     private final FrameSubmitted frame;
     private final List<String> tasks;
     private final long consumedNanos;
     private volatile FloatImage srgb;
+    private volatile ExrHeader sourceHeader;
 
     // guarded by this
     private final Map<String, TaskResult> results = new LinkedHashMap<>();
@@ -35,30 +37,35 @@ public final class FrameWork {
     private String failedDetail;
     private int attempts;
 
-    public FrameWork(TopicPartition partition, long offset, String key, byte[] message, long epoch, FrameSubmitted frame,
-                     List<String> tasks) {
-        this.partition = partition;
-        this.offset = offset;
+    public FrameWork(PollingConsumer.Receipt receipt, String key, byte[] message, FrameSubmitted frame, List<String> tasks) {
+        this.receipt = receipt;
         this.key = key;
         this.message = message;
-        this.epoch = epoch;
         this.frame = frame;
         this.tasks = List.copyOf(tasks);
         this.consumedNanos = System.nanoTime();
     }
 
-    public TopicPartition partition() { return partition; }
-    public long offset() { return offset; }
+    /** The receipt that the stage making this frame durable sends ({@link PollingConsumer.Receipt#durable()}). */
+    public PollingConsumer.Receipt receipt() { return receipt; }
+    public TopicPartition partition() { return receipt.partition(); }
+    public long offset() { return receipt.offset(); }
     public String key() { return key; }
     /** The consumed message's bytes (for the dead-letter topic). */
     public byte[] message() { return message; }
-    public long epoch() { return epoch; }
     public FrameSubmitted frame() { return frame; }
     public List<String> tasks() { return tasks; }
     public long consumedNanos() { return consumedNanos; }
     /** The decoded, sRGB-encoded input (null before decoding and after inference). */
     public FloatImage srgb() { return srgb; }
-    public void srgb(FloatImage image) { this.srgb = image; }
+    /** The source's EXR header of its beauty part (windows, compression), null for other formats or before decoding. */
+    public ExrHeader sourceHeader() { return sourceHeader; }
+
+    /** The prepare stage's result: the decoded input and, for an EXR, its beauty part's header. */
+    public void input(FrameDecoder.Decoded decoded) {
+        this.srgb = decoded.srgb();
+        this.sourceHeader = decoded.header();
+    }
 
     /** Records a task's result; true when every task of the frame is done (successfully or not). */
     public synchronized boolean complete(TaskResult r) {
@@ -97,6 +104,6 @@ public final class FrameWork {
 
     @Override
     public String toString() {
-        return "frame " + frame.frameId() + " (" + partition + "@" + offset + ")";
+        return "frame " + frame.frameId() + " (" + receipt + ")";
     }
 }

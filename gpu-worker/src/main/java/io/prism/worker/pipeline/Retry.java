@@ -37,7 +37,7 @@ public final class Retry {
             } catch (Permanent p) {
                 throw p;
             } catch (Exception e) {
-                long delay = cfg.backoffMs(attempt);
+                long delay = cfg.retryBackoff().delayMs(attempt);
                 LOG.warn("event=retry what=\"{}\" attempt={} retryInMs={} reason=\"{}\"", what, attempt, delay, e.toString());
                 try {
                     Thread.sleep(delay);
