@@ -33,7 +33,9 @@ import java.util.Map;
  * <tr><td>PRISM_TRAINER_STEPS</td><td>500</td><td>optimiser steps per fine-tune run</td></tr>
  * <tr><td>PRISM_TRAINER_MICRO_BATCH</td><td>4</td><td>samples per forward/backward pass</td></tr>
  * <tr><td>PRISM_TRAINER_GRAD_ACCUMULATION</td><td>2</td><td>micro-batches per step (effective batch = product)</td></tr>
- * <tr><td>PRISM_TRAINER_LEARNING_RATE</td><td>2e-4</td><td>peak AdamW rate of a fine-tune</td></tr>
+ * <tr><td>PRISM_TRAINER_LEARNING_RATE</td><td>2e-4 compact, 3e-5 diffusers</td><td>peak AdamW rate of a fine-tune; unset, it
+ *     depends on the active model: 2e-4 for Prism's compact models, 3e-5 (Marigold's recipe) for imported diffusers
+ *     checkpoints ({@link Training#learningRate(boolean)})</td></tr>
  * <tr><td>PRISM_TRAINER_WARMUP_STEPS</td><td>20</td><td>linear warm-up steps</td></tr>
  * <tr><td>PRISM_TRAINER_CROP</td><td>0</td><td>random square crop size; 0 = whole frames when they all have one size at the
  *     processing resolution, else the largest square crop that fits every frame</td></tr>
@@ -76,14 +78,34 @@ public record TrainerConfig(List<String> tasks, String httpHost, int httpPort, S
         }
     }
 
-    /** Engine training settings of a fine-tune run. */
-    public record Training(int steps, int microBatch, int gradAccumulation, double learningRate, int warmupSteps,
+    /**
+     * Engine training settings of a fine-tune run.
+     *
+     * @param learningRate the peak rate set by {@code PRISM_TRAINER_LEARNING_RATE}, or null for the default by model
+     *                     kind ({@link #learningRate(boolean)})
+     */
+    public record Training(int steps, int microBatch, int gradAccumulation, Double learningRate, int warmupSteps,
                            int cropSize, int checkpointEvery, long trainSeed, long dataSeed, long validationSeed,
                            int threads) {
         public Training {
             if (steps < 1) throw new IllegalArgumentException("PRISM_TRAINER_STEPS must be >= 1");
             if (microBatch < 1 || gradAccumulation < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
             if (checkpointEvery < 0) throw new IllegalArgumentException("PRISM_TRAINER_CHECKPOINT_EVERY must be >= 0");
+            if (learningRate != null && !(learningRate > 0)) throw new IllegalArgumentException("PRISM_TRAINER_LEARNING_RATE must be > 0");
+        }
+
+        /** Peak rate for compact models when none is set: what the shipped demo models were fine-tuned with. */
+        public static final double COMPACT_LEARNING_RATE = 2e-4;
+        /** Peak rate for diffusers (Marigold) checkpoints when none is set: Marigold's own fine-tuning recipe. */
+        public static final double DIFFUSERS_LEARNING_RATE = 3e-5;
+
+        /**
+         * The one rule for a run's peak rate: the configured one when set, else by what is fine-tuned — a pretrained
+         * diffusers UNet (865 M parameters) takes Marigold's 3e-5, a compact model 2e-4.
+         */
+        public double learningRate(boolean diffusersCheckpoint) {
+            if (learningRate != null) return learningRate;
+            return diffusersCheckpoint ? DIFFUSERS_LEARNING_RATE : COMPACT_LEARNING_RATE;
         }
 
         public int effectiveBatch() {
@@ -147,7 +169,7 @@ public record TrainerConfig(List<String> tasks, String httpHost, int httpPort, S
                 env.integer("PRISM_TRAINER_STEPS", 500),
                 env.integer("PRISM_TRAINER_MICRO_BATCH", 4),
                 env.integer("PRISM_TRAINER_GRAD_ACCUMULATION", 2),
-                env.decimal("PRISM_TRAINER_LEARNING_RATE", 2e-4),
+                learningRate(env),
                 env.integer("PRISM_TRAINER_WARMUP_STEPS", 20),
                 env.integer("PRISM_TRAINER_CROP", 0),
                 env.integer("PRISM_TRAINER_CHECKPOINT_EVERY", 50),
@@ -185,6 +207,12 @@ public record TrainerConfig(List<String> tasks, String httpHost, int httpPort, S
                 holdout, training, evaluation, Map.copyOf(gates), guard, ttl, heartbeat,
                 env.str("PRISM_TRAINER_INSTANCE", defaultInstance()),
                 env.str("PRISM_TRAINER_GROUP", "prism-trainer"));
+    }
+
+    /** PRISM_TRAINER_LEARNING_RATE, or null when unset (the rate then follows the model kind). */
+    private static Double learningRate(Env env) {
+        double lr = env.decimal("PRISM_TRAINER_LEARNING_RATE", Double.NaN);
+        return Double.isNaN(lr) ? null : lr;
     }
 
     private static int perTask(Env env, String task, String name, int def) {

@@ -95,6 +95,9 @@ class PolicyGateSplitTest {
         assertThat(d.gate("albedo").mainMetric()).isEqualTo("psnr");
         assertThat(d.gate("mask").mainMetric()).isEqualTo("iou");
         assertThat(d.runsDir()).isEqualTo(Path.of("/data/trainer/runs"));
+        // unset, the learning rate follows what is fine-tuned: compact 2e-4, a diffusers (Marigold) checkpoint 3e-5
+        assertThat(d.training().learningRate(false)).isEqualTo(2e-4);
+        assertThat(d.training().learningRate(true)).isEqualTo(3e-5);
 
         TrainerConfig o = TrainerConfig.from(new Env(Map.of("PRISM_TRAINER_MIN_NEW_PAIRS", "50",
                 "PRISM_TRAINER_MASK_MIN_NEW_PAIRS", "20", "PRISM_TRAINER_ALBEDO_MAX_INTERVAL", "2h",
@@ -104,6 +107,9 @@ class PolicyGateSplitTest {
         assertThat(o.policy("albedo").maxInterval()).isEqualTo(Duration.ofHours(2));
         assertThat(o.policy("mask").maxInterval()).isEqualTo(Duration.ofHours(24));
         assertThat(o.gate("albedo").margin()).isEqualTo(1.5);
+        TrainerConfig lr = TrainerConfig.from(new Env(Map.of("PRISM_TRAINER_LEARNING_RATE", "1e-4")), Path.of("/data"));
+        assertThat(lr.training().learningRate(false)).isEqualTo(1e-4);
+        assertThat(lr.training().learningRate(true)).as("a set rate applies to every model kind").isEqualTo(1e-4);
 
         assertThatThrownBy(() -> TrainerConfig.from(new Env(Map.of("PRISM_TRAINER_HOLDOUT_FRACTION", "1.5")), Path.of(".")))
                 .hasMessageContaining("PRISM_TRAINER_HOLDOUT_FRACTION");
@@ -111,5 +117,7 @@ class PolicyGateSplitTest {
                 .hasMessageContaining("unknown task 'depth'");
         assertThatThrownBy(() -> TrainerConfig.from(new Env(Map.of("PRISM_TRAINER_HEARTBEAT", "2m")), Path.of(".")))
                 .hasMessageContaining("shorter than PRISM_TRAINER_LEASE_TTL");
+        assertThatThrownBy(() -> TrainerConfig.from(new Env(Map.of("PRISM_TRAINER_LEARNING_RATE", "0")), Path.of(".")))
+                .hasMessageContaining("PRISM_TRAINER_LEARNING_RATE");
     }
 }

@@ -20,6 +20,7 @@ import io.prism.simulator.SceneGenerator;
 import io.prism.simulator.SimulationSpec;
 import io.prism.simulator.Style;
 import io.prism.simulator.scene.Scene;
+import io.prism.trainer.cli.ModelsCommand;
 import io.prism.vision.exr.Compression;
 import io.prism.vision.exr.ExrReader;
 import io.prism.vision.exr.ExrWriteOptions;
@@ -28,6 +29,8 @@ import io.prism.vision.exr.PixelType;
 import io.prism.vision.image.FloatImage;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +45,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import picocli.CommandLine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +63,13 @@ import org.slf4j.LoggerFactory;
  * <li>shot sh030, the new style, beauty only: frames after the promotion, processed by v2.</li>
  * </ol>
  * Then it prints a summary (frames, per-version albedo quality on the new style against the renderer's ground truth,
- * latency percentiles) and the contact-sheet URL.
+ * which version served each shot, the gate's verdict, latency percentiles) and the contact-sheet URL.
+ *
+ * <p>With a diffusers Marigold folder ({@code prism demo --marigold DIR}) the same loop runs on the real architecture:
+ * the folder is imported and promoted exactly as {@code prism models import DIR --task albedo} and {@code prism models
+ * promote} do, before the services start, so it is albedo v1 and the worker serves it; the trainer fine-tunes it with the
+ * engine's {@code MarigoldTrainer} and the same gate decides. Service logs go to {@code demo.log} in the demo's folder;
+ * the console shows the stages, a progress bar (or a line every 15 s where the console is not a terminal) and the summary.
  */
 public final class Demo implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
@@ -65,24 +77,44 @@ public final class Demo implements AutoCloseable {
 
     private final Path dir;
     private final DemoPlan plan;
-    private final PrintStream out;
+    private final DemoConsole console;
     private final Path modelsDir;
+    private final Path marigold;
+    private String albedoV1 = "the shipped compact model";
+    private ServiceLog serviceLog;
     private EmbeddedInfrastructure infra;
     private PrismRuntime runtime;
     private int resultsPort;
     private final Map<String, FloatImage> truthAlbedo = new HashMap<>();
 
+    /** The loop on the shipped compact models, progress as plain lines. */
     public Demo(Path dir, DemoPlan plan, Path modelsDir, PrintStream out) {
+        this(dir, plan, modelsDir, null, out, false);
+    }
+
+    /**
+     * @param marigold  a diffusers Marigold folder imported as albedo v1, or null for the shipped compact albedo model
+     * @param bar       redraw a progress bar in place (an interactive terminal) instead of printing progress lines
+     */
+    public Demo(Path dir, DemoPlan plan, Path modelsDir, Path marigold, PrintStream out, boolean bar) {
         this.dir = dir.toAbsolutePath();
         this.plan = plan;
         this.modelsDir = modelsDir.toAbsolutePath();
-        this.out = out;
+        this.marigold = marigold == null ? null : marigold.toAbsolutePath().normalize();
+        this.console = new DemoConsole(out, bar);
     }
 
-    /** The outcome of one loop. */
+    /**
+     * The outcome of one loop.
+     *
+     * @param albedoByShot which albedo model version made each shot's results: shot → version → frames
+     * @param training     the first fine-tune's outcome: its status and the gate's checks (or why it did not finish)
+     * @param albedoV1     what albedo v1 was (the shipped compact model, or the imported folder)
+     */
     public record Report(long submitted, long processed, long failed, Map<Integer, Quality> albedoOnNewStyle,
                          int activeAlbedoVersion, Map<String, Double> gateMetrics, double p50Ms, double p90Ms,
-                         double p99Ms, String contactSheet, Duration wall) {
+                         double p99Ms, String contactSheet, Duration wall, Map<String, Map<Integer, Integer>> albedoByShot,
+                         String training, String albedoV1, Path serviceLog) {
         /** True when a fine-tuned albedo model was promoted and beats v1 on the new style's production frames. */
         public boolean newVersionWins() {
             Quality v1 = albedoOnNewStyle.get(1);
@@ -98,9 +130,15 @@ public final class Demo implements AutoCloseable {
         if (!Files.isDirectory(modelsDir.resolve("albedo-v1")) || !Files.isDirectory(modelsDir.resolve("mask-v1"))) {
             throw new IllegalStateException("no shipped models in " + modelsDir + " (expected albedo-v1 and mask-v1); run from the repository root or pass --models");
         }
+        if (marigold != null && !Files.isRegularFile(marigold.resolve("model_index.json"))) {
+            throw new IllegalArgumentException("--marigold " + marigold + ": not a diffusers folder (no model_index.json)");
+        }
         Path farm = dir.resolve("farm");
         Files.createDirectories(farm);
-        out.println("prism demo: starting embedded Kafka and PostgreSQL in " + dir);
+        Path logFile = dir.resolve("demo.log");
+        serviceLog = ServiceLog.redirectTo(logFile);
+        console.say("service logs go to " + logFile);
+        console.say("starting embedded Kafka and PostgreSQL in " + dir);
         infra = new EmbeddedInfrastructure(dir.resolve("infra")).start();
         resultsPort = port(8082);
         Map<String, String> env = new HashMap<>(System.getenv());
@@ -130,9 +168,11 @@ public final class Demo implements AutoCloseable {
                 Map.entry("PRISM_TRAINER_GUARD_SIZE", Integer.toString(Math.min(plan.size(), 64))),
                 Map.entry("PRISM_TRAINER_GUARD_SAMPLES", Integer.toString(plan.samples()))));
         PlatformConfig config = infra.applyTo(PlatformConfig.from(new Env(env)));
+        if (marigold != null) importAndPromote(config);
+        console.say("starting the four services (ingest, gpu-worker, trainer, results-api)");
         runtime = PrismRuntime.start(config, List.of("ingest-service", "gpu-worker", "trainer-service", "results-api"));
         String sheet = "http://127.0.0.1:" + resultsPort + "/ui/";
-        out.println("prism demo: services up; contact sheet at " + sheet);
+        console.say("services up; contact sheet at " + sheet);
 
         ModelRegistry registry = new ModelRegistry(runtime.context().database(), runtime.context().blobs());
         int v1 = registry.active(Task.ALBEDO).map(ModelVersion::version).orElse(1);
@@ -141,35 +181,84 @@ public final class Demo implements AutoCloseable {
         render("sh010", Style.STUDIO, 101, plan.productionFrames(), false);
         // 2. The new look arrives with ground truth.
         render("sh020", Style.parse(plan.newStyle()), 202, plan.pairFrames(), true);
-        out.println("prism demo: waiting for the trainer to fine-tune and promote an albedo model on the new style ...");
-        boolean promoted = waitFor(() -> registry.active(Task.ALBEDO).map(v -> v.version() > v1).orElse(false),
-                plan.timeout().minus(Duration.ofNanos(System.nanoTime() - t0)));
-        if (!promoted) {
-            out.println("prism demo: no new albedo model was promoted in time (see training_runs for the gate's verdict)");
+        console.say("waiting for the trainer to fine-tune albedo v" + v1 + " on the new style and for the gate's verdict ...");
+        waitFor(() -> trainingOutcome() != null, plan.timeout().minus(Duration.ofNanos(System.nanoTime() - t0)));
+        String training = trainingOutcome();
+        int active = registry.active(Task.ALBEDO).map(ModelVersion::version).orElse(v1);
+        if (training == null) {
+            training = "no fine-tune finished within " + plan.timeout().toMinutes() + " minutes (" + progress() + ")";
+            console.say(training);
+        } else if (active > v1) {
+            console.say("albedo v" + active + " promoted: " + training);
+            // the next frames must meet the new version: wait until the worker swapped it in
+            boolean swapped = waitFor(() -> workerAlbedoVersion() == active, Duration.ofMinutes(2));
+            console.say(swapped ? "the worker serves albedo v" + active + "; rendering the rest of the new look"
+                    : "the worker has not swapped in albedo v" + active + " yet (see " + dir.resolve("demo.log") + ")");
         } else {
-            ModelVersion v = registry.active(Task.ALBEDO).orElseThrow();
-            out.println("prism demo: albedo v" + v.version() + " promoted; rendering the rest of the new look");
-            // Let the workers swap before the next frames arrive (they swap between batches in any case).
-            Thread.sleep(2000);
+            console.say("no new albedo model was promoted: " + training);
         }
         // 3. More of the new look, made by whatever is active now.
         render("sh030", Style.parse(plan.newStyle()), 303, plan.afterFrames(), false);
         long total = plan.totalFrames();
         waitFor(() -> countDone() >= total, plan.timeout().minus(Duration.ofNanos(System.nanoTime() - t0)).plusMinutes(1));
-        Report report = report(registry, sheet, Duration.ofNanos(System.nanoTime() - t0));
+        Report report = report(registry, sheet, Duration.ofNanos(System.nanoTime() - t0), training);
         print(report);
         return report;
     }
 
+    /**
+     * {@code prism models import <folder> --task albedo}, then the {@code prism models promote} the import prints — the
+     * same commands a studio runs — against the demo's registry, before any service starts (so it is albedo v1).
+     */
+    private void importAndPromote(PlatformConfig config) {
+        console.say("importing " + marigold + " as the albedo model (prism models import --task albedo) ...");
+        StringWriter text = new StringWriter();
+        PrintWriter pw = new PrintWriter(text, true);
+        CommandLine models = new CommandLine(new ModelsCommand(config)).setOut(pw).setErr(pw);
+        int rc = models.execute("import", marigold.toString(), "--task", Task.ALBEDO, "--name", marigold.getFileName().toString());
+        LOG.info("event=demo-import folder={} rc={} output=\"{}\"", marigold, rc, text.toString().strip());
+        Matcher promote = Pattern.compile("prism models promote (\\S+) (v\\d+)").matcher(text.toString());
+        if (rc != 0 || !promote.find()) {
+            throw new IllegalStateException(text.toString().strip().lines().findFirst().orElse("prism models import failed (exit " + rc + ")"));
+        }
+        String imported = text.toString().strip().lines().findFirst().orElseThrow();
+        text.getBuffer().setLength(0);
+        rc = models.execute("promote", promote.group(1), promote.group(2), "--reason", "prism demo --marigold: the imported model serves albedo");
+        if (rc != 0) throw new IllegalStateException("prism models promote " + promote.group(2) + " failed: " + text.toString().strip());
+        albedoV1 = imported;
+        console.say(imported + "; promoted as albedo " + promote.group(2));
+    }
+
+    /** The first finished albedo fine-tune: "promoted | rejected | failed: gate checks (or error)", or null while none is. */
+    private String trainingOutcome() {
+        return query("""
+                SELECT status, candidate_version,
+                       (SELECT string_agg(c, '; ') FROM jsonb_array_elements_text(metrics->'gate'->'checks') c),
+                       metrics->>'error'
+                FROM training_runs WHERE task = 'albedo' AND status IN ('promoted', 'rejected', 'failed')
+                ORDER BY finished_at LIMIT 1""", rs -> {
+            if (!rs.next()) return null;
+            String candidate = rs.getObject(2) == null ? "" : " candidate v" + rs.getInt(2);
+            String detail = rs.getString(3) != null ? "gate " + rs.getString(3) : rs.getString(4) != null ? rs.getString(4) : "";
+            return rs.getString(1) + candidate + (detail.isEmpty() ? "" : " (" + detail + ")");
+        });
+    }
+
+    /** The albedo version the worker's inference thread serves now (its {@code prism_worker_model_active_version}). */
+    private int workerAlbedoVersion() {
+        var gauge = runtime.context().meters().find("prism_worker_model_active_version").tag("task", Task.ALBEDO).gauge();
+        return gauge == null ? 0 : (int) gauge.value();
+    }
+
     /** Renders a shot into the watched folder at the plan's rate; with AOVs the frames also carry ground truth. */
     private void render(String shot, Style style, long seed, int frames, boolean withAovs) throws IOException, InterruptedException {
-        out.printf("prism demo: farm renders %s/%s (%s, %d frames, %s)%n", SHOW, shot, style.id(), frames,
-                withAovs ? "with albedo/mask AOVs" : "beauty only");
+        console.say(String.format("farm renders %s/%s (%s, %d frames, %s)", SHOW, shot, style.id(), frames,
+                withAovs ? "with albedo/mask AOVs" : "beauty only"));
         SimulationSpec spec = new SimulationSpec(SHOW, shot, "beauty", style, seed, new FrameRange(1, frames),
                 plan.size(), plan.size(), plan.samples(), EmitRate.framesPerSecond(plan.fps()),
                 Math.max(1, Runtime.getRuntime().availableProcessors()), dir.resolve("farm"), Compression.ZIP);
         if (withAovs) {
-            new FarmSimulator().run(spec, o -> { });
+            new FarmSimulator().run(spec, o -> showProgress());
             return;
         }
         Scene scene = SceneGenerator.generate(style, seed);
@@ -180,6 +269,7 @@ public final class Demo implements AutoCloseable {
             RenderedFrame rf = renderer.render(scene, f, spec.width(), spec.height(), spec.samples(), spec.threads());
             truthAlbedo.put(shot + "/" + f, rf.albedo());
             ExrWriter.write(spec.exrPath(f), rf.beautyRgba(), ExrWriteOptions.defaults().compression(Compression.ZIP).pixelType(PixelType.HALF));
+            showProgress();
             long left = period - (System.currentTimeMillis() - start);
             if (left > 0) Thread.sleep(left);
         }
@@ -189,7 +279,7 @@ public final class Demo implements AutoCloseable {
         return query("SELECT count(*) FROM frames WHERE status IN ('processed', 'failed')", rs -> rs.next() ? rs.getLong(1) : 0L);
     }
 
-    private Report report(ModelRegistry registry, String sheet, Duration wall) throws IOException {
+    private Report report(ModelRegistry registry, String sheet, Duration wall, String training) throws IOException {
         long submitted = query("SELECT count(*) FROM frames", rs -> rs.next() ? rs.getLong(1) : 0L);
         long processed = query("SELECT count(*) FROM frames WHERE status = 'processed'", rs -> rs.next() ? rs.getLong(1) : 0L);
         long failed = query("SELECT count(*) FROM frames WHERE status = 'failed'", rs -> rs.next() ? rs.getLong(1) : 0L);
@@ -202,6 +292,13 @@ public final class Demo implements AutoCloseable {
             List<Row> l = new ArrayList<>();
             while (rs.next()) l.add(new Row(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getString(4).trim(), rs.getLong(5)));
             return l;
+        });
+        Map<String, Map<Integer, Integer>> byShot = query("""
+                SELECT f.shot, r.model_version, count(*) FROM results r JOIN frames f ON f.id = r.frame_id
+                WHERE r.task = 'albedo' GROUP BY 1, 2 ORDER BY 1, 2""", rs -> {
+            Map<String, Map<Integer, Integer>> m = new TreeMap<>();
+            while (rs.next()) m.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).put(rs.getInt(2), rs.getInt(3));
+            return m;
         });
         Map<Integer, double[]> acc = new TreeMap<>();
         BlobStore blobs = runtime.context().blobs();
@@ -224,7 +321,7 @@ public final class Demo implements AutoCloseable {
         });
         ModelVersion active = registry.active(Task.ALBEDO).orElseThrow();
         return new Report(submitted, processed, failed, quality, active.version(), active.metrics(),
-                pct(lat, 0.5), pct(lat, 0.9), pct(lat, 0.99), sheet, wall);
+                pct(lat, 0.5), pct(lat, 0.9), pct(lat, 0.99), sheet, wall, byShot, training, albedoV1, dir.resolve("demo.log"));
     }
 
     private FloatImage truth(String shot, int frame) throws IOException {
@@ -236,19 +333,26 @@ public final class Demo implements AutoCloseable {
     }
 
     private void print(Report r) {
-        out.println();
-        out.println("=== prism demo summary ===");
-        out.printf("frames: %d submitted, %d processed, %d failed (%.0f s)%n", r.submitted(), r.processed(), r.failed(), r.wall().toMillis() / 1000.0);
-        out.printf("albedo on the new style '%s' (production frames vs the renderer's ground truth, sRGB PSNR):%n", plan.newStyle());
-        r.albedoOnNewStyle().forEach((v, q) -> out.printf("  model v%d: %3d frames, PSNR %.2f dB%n", v, q.frames(), q.psnr()));
+        StringBuilder s = new StringBuilder();
+        s.append(String.format("%n=== prism demo summary ===%n"));
+        s.append(String.format("frames: %d submitted, %d processed, %d failed (%.0f s)%n", r.submitted(), r.processed(), r.failed(), r.wall().toMillis() / 1000.0));
+        s.append(String.format("albedo v1: %s%n", r.albedoV1()));
+        s.append(String.format("fine-tune: %s%n", r.training()));
+        s.append("albedo results by model version:");
+        r.albedoByShot().forEach((shot, versions) -> versions.forEach((v, n) -> s.append(String.format(" %s v%d x%d,", shot, v, n))));
+        s.setLength(s.length() - (s.charAt(s.length() - 1) == ',' ? 1 : 0));
+        s.append(String.format("%nalbedo on the new style '%s' (production frames vs the renderer's ground truth, sRGB PSNR):%n", plan.newStyle()));
+        r.albedoOnNewStyle().forEach((v, q) -> s.append(String.format("  model v%d: %3d frames, PSNR %.2f dB%n", v, q.frames(), q.psnr())));
         Quality v1 = r.albedoOnNewStyle().get(1);
         Quality vn = r.albedoOnNewStyle().get(r.activeAlbedoVersion());
         if (v1 != null && vn != null && r.activeAlbedoVersion() > 1) {
-            out.printf("  v%d vs v1: %+.2f dB%n", r.activeAlbedoVersion(), vn.psnr() - v1.psnr());
+            s.append(String.format("  v%d vs v1: %+.2f dB%n", r.activeAlbedoVersion(), vn.psnr() - v1.psnr()));
         }
-        out.println("active albedo model: v" + r.activeAlbedoVersion() + " " + r.gateMetrics());
-        out.printf("latency submit -> result durable: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms%n", r.p50Ms(), r.p90Ms(), r.p99Ms());
-        out.println("contact sheet: " + r.contactSheet());
+        s.append("active albedo model: v").append(r.activeAlbedoVersion()).append(' ').append(r.gateMetrics()).append(System.lineSeparator());
+        s.append(String.format("latency submit -> result durable: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms%n", r.p50Ms(), r.p90Ms(), r.p99Ms()));
+        s.append("contact sheet: ").append(r.contactSheet()).append(System.lineSeparator());
+        s.append("service logs: ").append(r.serviceLog()).append(System.lineSeparator());
+        console.print(s.toString());
     }
 
     private static double pct(List<Long> sorted, double q) {
@@ -258,16 +362,27 @@ public final class Demo implements AutoCloseable {
 
     private boolean waitFor(BooleanSupplier done, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
-        long lastPrint = 0;
         while (System.nanoTime() < deadline) {
             if (done.getAsBoolean()) return true;
-            if (System.nanoTime() - lastPrint > 15_000_000_000L) {
-                lastPrint = System.nanoTime();
-                out.println("prism demo: " + progress());
-            }
-            Thread.sleep(500);
+            showProgress();
+            Thread.sleep(250);
         }
         return done.getAsBoolean();
+    }
+
+    /** Frames done out of the plan's total, with submitted frames, pairs and the training run's steps. */
+    private void showProgress() {
+        query("""
+                SELECT (SELECT count(*) FROM frames WHERE status IN ('processed', 'failed')), (SELECT count(*) FROM frames),
+                       (SELECT count(*) FROM training_pairs),
+                       (SELECT coalesce(max(status || ' ' || steps_done || '/' || steps_total), '-') FROM training_runs)""",
+                rs -> {
+                    if (rs.next()) {
+                        console.progress(rs.getLong(1), plan.totalFrames(), String.format("submitted %d, pairs %d, training %s",
+                                rs.getLong(2), rs.getLong(3), rs.getString(4)));
+                    }
+                    return null;
+                });
     }
 
     private String progress() {
@@ -310,5 +425,6 @@ public final class Demo implements AutoCloseable {
     public void close() {
         if (runtime != null) runtime.close();
         if (infra != null) infra.close();
+        if (serviceLog != null) serviceLog.close();
     }
 }

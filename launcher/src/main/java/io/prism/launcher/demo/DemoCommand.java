@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the whole loop in one JVM: embedded Kafka + PostgreSQL, all four services, the synthetic farm, a fine-tune and a promotion.")
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--once", description = "exit after the first full loop (0 when the promoted model beats v1 on the new style)")
+    @Option(names = "--once", description = "exit after the first full loop (0 when a fine-tuned model was promoted and beats v1 on the new style)")
     boolean once;
 
     @Option(names = "--dir", description = "where the demo keeps its data (wiped at start; default .prism/demo)")
@@ -23,11 +23,17 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "a shorter loop (what the test suite runs)")
     boolean quick;
 
+    @Option(names = "--marigold", paramLabel = "DIR", description = {"run the loop on a diffusers Marigold(-IID) folder instead of "
+            + "the shipped compact albedo model: imported and promoted as albedo v1 (prism models import), fine-tuned by the "
+            + "trainer's MarigoldTrainer, gated and promoted as v2.", "A full-size checkpoint wants a GPU (PRISM_WORKER_DEVICE=gpu:0)."})
+    Path marigold;
+
     @Override
     public Integer call() throws Exception {
         deleteTree(dir);
-        DemoPlan plan = quick ? DemoPlan.quick() : DemoPlan.standard();
-        Demo demo = new Demo(dir, plan, models, System.out);
+        DemoPlan plan = marigold != null ? (quick ? DemoPlan.marigoldQuick() : DemoPlan.marigold())
+                : quick ? DemoPlan.quick() : DemoPlan.standard();
+        Demo demo = new Demo(dir, plan, models, marigold, System.out, DemoConsole.interactive());
         Demo.Report report;
         try {
             report = demo.run();
@@ -44,7 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
             demo.close();
             stop.countDown();
         }, "demo-stop"));
-        System.out.println("prism demo: serving until Ctrl-C.");
+        System.out.println("prism demo: serving until Ctrl-C (service logs: " + report.serviceLog() + ").");
         stop.await();
         return 0;
     }

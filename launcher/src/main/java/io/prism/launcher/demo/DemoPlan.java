@@ -26,6 +26,19 @@ public record DemoPlan(int size, int samples, int productionFrames, int pairFram
         return new DemoPlan(64, 4, 6, 24, 6, 20.0, 120, Duration.ofMinutes(8), "neon");
     }
 
+    /**
+     * {@code prism demo --marigold DIR}: the loop on an imported diffusers Marigold model. Fewer frames and steps than
+     * the compact demo: a full-size UNet step costs seconds on a GPU and tens of seconds on a CPU.
+     */
+    public static DemoPlan marigold() {
+        return new DemoPlan(96, 8, 8, 32, 8, 4.0, 200, Duration.ofMinutes(30), "neon");
+    }
+
+    /** {@code prism demo --marigold DIR --quick}: what the test suite runs on the tiny checkpoint. */
+    public static DemoPlan marigoldQuick() {
+        return new DemoPlan(64, 4, 4, 20, 6, 20.0, 60, Duration.ofMinutes(8), "neon");
+    }
+
     public int totalFrames() {
         return productionFrames + pairFrames + afterFrames;
     }

@@ -70,7 +70,7 @@ public final class EngineModelTrainer implements ModelTrainer {
         ModelSpec base = ModelCheckpoint.load(job.baseCheckpoint()).spec();
         int crop = t.cropSize() > 0 ? t.cropSize() : autoCrop(base, frames);
         TrainConfig cfg = new TrainConfig(job.task(), job.task() + "-finetune-" + job.runId().substring(0, 8),
-                job.runDir().toString(), t.steps(), t.microBatch(), t.gradAccumulation(), t.learningRate(), 1e-4,
+                job.runDir().toString(), t.steps(), t.microBatch(), t.gradAccumulation(), t.learningRate(false), 1e-4,
                 Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)), 0.1, 1.0, crop, true,
                 t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, t.checkpointEvery(), 0, 0, 1,
                 job.baseCheckpoint().toString(), 0, null, 0, base.inference().processingResolution(), 0, true,
@@ -93,14 +93,15 @@ public final class EngineModelTrainer implements ModelTrainer {
 
     /**
      * An imported diffusers (Marigold) model: the engine's {@link MarigoldTrainer} fine-tunes its UNet with the same
-     * steps, batch, learning rate, seeds and checkpoint interval, at the model's own processing resolution; the result is
+     * steps, batch, seeds and checkpoint interval (the learning rate defaults to Marigold's, see
+     * {@link TrainerConfig.Training#learningRate(boolean)}), at the model's own processing resolution; the result is
      * a diffusers folder whose unchanged components are the base's files, so the registry stores only the new UNet.
      */
     private Result fineTuneMarigold(Job job, PairDataset data, Progress progress) throws Exception {
         TrainerConfig.Training t = job.training();
         MarigoldTrainConfig cfg = MarigoldTrainConfig.defaults(job.baseCheckpoint().toString(), job.runDir().toString())
                 .withSteps(t.steps()).withBatch(t.microBatch(), t.gradAccumulation())
-                .withLearningRate(t.learningRate(), Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
+                .withLearningRate(t.learningRate(true), Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
                 .withSeeds(t.trainSeed(), t.validationSeed(), t.dataSeed()).withEvery(t.checkpointEvery(), 0, 0)
                 .withThreads(t.threads()).withCommand("prism trainer-service run " + job.runId());
         int resumedFrom = checkpointStep(job.runDir());

@@ -226,12 +226,16 @@ class MarigoldTrainerTest {
 
     @Test
     void refusesBadBasesAndAResumeFromAnotherArchitectureWithoutWriting(@TempDir Path dir) throws Exception {
-        // a base without its VAE
-        Path noVae = copyTree(MarigoldReference.tinyIid(), dir.resolve("no-vae"));
-        deleteTree(noVae.resolve("vae"));
-        assertThatThrownBy(() -> new MarigoldTrainer(config(noVae, dir.resolve("r1"), 2), QUIET).train(data(), List.of()))
-                .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("vae").hasMessageContaining("component folder missing");
-        assertThat(dir.resolve("r1")).doesNotExist();
+        // a base without one of its component folders (the text encoder counts only without a stored prompt embedding)
+        for (String component : List.of("unet", "vae", "scheduler", "text_encoder")) {
+            Path incomplete = copyTree(MarigoldReference.tinyIid(), dir.resolve("no-" + component));
+            deleteTree(incomplete.resolve(component));
+            Path out = dir.resolve("r-no-" + component);
+            assertThatThrownBy(() -> new MarigoldTrainer(config(incomplete, out, 2), QUIET).train(data(), List.of()))
+                    .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining(component).hasMessageContaining("component folder missing")
+                    .satisfies(MarigoldTrainerTest::isOneLine);
+            assertThat(out).as("nothing written without " + component).doesNotExist();
+        }
 
         // a Marigold index with one target over a UNet made for two
         Path mismatch = copyTree(MarigoldReference.tinyIid(), dir.resolve("mismatch"));
@@ -239,19 +243,43 @@ class MarigoldTrainerTest {
                 .replace("\"albedo\",", "\"albedo\"");
         Files.writeString(mismatch.resolve("model_index.json"), index);
         assertThatThrownBy(() -> new MarigoldTrainer(config(mismatch, dir.resolve("r2"), 2), QUIET).train(data(), List.of()))
-                .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("in_channels 12").hasMessageContaining("1 target");
+                .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("in_channels 12").hasMessageContaining("1 target")
+                .satisfies(MarigoldTrainerTest::isOneLine);
         assertThat(dir.resolve("r2")).doesNotExist();
 
-        // a run halted on one model, whose base folder was then replaced by another architecture
+        // a task the checkpoint has no target for, and a plain SD base whose UNet is not 4 -> 4
+        assertThatThrownBy(() -> FineTuneBase.read(MarigoldReference.tinyIid(), "depth", 32))
+                .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("has no 'depth' target")
+                .satisfies(MarigoldTrainerTest::isOneLine);
+        Path wideSd = sd2Base(dir.resolve("sd-wide"));
+        Files.writeString(wideSd.resolve("unet/config.json"), Files.readString(wideSd.resolve("unet/config.json"))
+                .replace("\"in_channels\": 4", "\"in_channels\": 8"));
+        assertThatThrownBy(() -> new MarigoldTrainer(config(wideSd, dir.resolve("r4"), 2), QUIET).train(data(), List.of()))
+                .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("in_channels 4 and out_channels 4")
+                .satisfies(MarigoldTrainerTest::isOneLine);
+        assertThat(dir.resolve("r4")).doesNotExist();
+
+        // a run halted on one model: resumed with other settings, or after its base folder was replaced by another
+        // architecture — refused, and the run folder stays exactly as it was
         Path base = copyTree(MarigoldReference.tinyIid(), dir.resolve("base"));
         Path run = dir.resolve("r3");
         new MarigoldTrainer(config(base, run, 3).withHaltAfterStep(1), QUIET).train(data(), List.of());
+        Map<String, Long> before = listing(run);
+        assertThatThrownBy(() -> new MarigoldTrainer(config(base, run, 3).withLearningRate(5e-4, 2), QUIET).train(data(), List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("configuration differs in [learning rate]")
+                .satisfies(MarigoldTrainerTest::isOneLine);
+        assertThat(listing(run)).isEqualTo(before);
         deleteTree(base);
         sd2Base(base);
-        Map<String, Long> before = listing(run);
         assertThatThrownBy(() -> new MarigoldTrainer(config(base, run, 3), QUIET).train(data(), List.of()))
-                .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("another architecture");
+                .isInstanceOf(InvalidCheckpointException.class).hasMessageContaining("another architecture")
+                .satisfies(MarigoldTrainerTest::isOneLine);
         assertThat(listing(run)).isEqualTo(before);
+    }
+
+    /** A refusal is one line (what `prism train` prints after its name). */
+    static void isOneLine(Throwable e) {
+        assertThat(e.getMessage()).as("one line").doesNotContain("\n");
     }
 
     // ---- helpers
