@@ -12,43 +12,28 @@ import io.prism.platform.contracts.PrismEvent;
 import io.prism.platform.db.FrameRepository;
 import io.prism.platform.db.ResultEntity;
 import io.prism.platform.db.ResultRepository;
-import io.prism.platform.testing.TestInfra;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole worker on the real broker and database with the real engine (tiny model, 32x32 frames): 100 submitted
  * frames give 100 results per configured task, each readable from the blob store, rows consistent with the events.
  */
 class HundredFramesTest {
-    @TempDir
-    static Path dir;
-    static WorkerTestKit kit;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kit = new WorkerTestKit(TestInfra.shared(), dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kit.close();
-    }
+    @RegisterExtension
+    static final WorkerTestKit kit = WorkerTestKit.perClass();
 
     @Test
     void hundredFramesGiveOneResultPerTaskEachReadableAndAnnounced() throws Exception {

@@ -11,7 +11,6 @@ import io.prism.platform.db.ResultEntity;
 import io.prism.platform.db.ResultRepository;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
-import io.prism.platform.testing.TestInfra;
 import io.prism.vision.image.ImageFiles;
 import io.prism.vision.image.FloatImage;
 import java.nio.file.Files;
@@ -19,10 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An imported diffusers Marigold-IID checkpoint (the tiny random-weight one of the reference fixtures) registered and
@@ -30,19 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the model's further layer (material: roughness, metallicity) next to the albedo.
  */
 class ImportedMarigoldModelTest {
-    @TempDir
-    static Path dir;
-    static WorkerTestKit kit;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kit = new WorkerTestKit(TestInfra.shared(), dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kit.close();
-    }
+    @RegisterExtension
+    static final WorkerTestKit kit = WorkerTestKit.perClass();
 
     @Test
     void aPromotedImportIsServedWithItsFurtherLayersInTheResult() throws Exception {
@@ -52,7 +38,7 @@ class ImportedMarigoldModelTest {
         ModelRegistry registry = new ModelRegistry(kit.db, kit.blobs);
         await("shipped v1 active", Duration.ofSeconds(60), () -> worker.models().activeVersion("albedo") == 1);
 
-        ModelImport prepared = ModelImport.prepare(tiny, "albedo", dir.resolve("import"));
+        ModelImport prepared = ModelImport.prepare(tiny, "albedo", kit.dir.resolve("import"));
         ModelVersion v2 = registry.register("albedo", prepared.files(), null, Map.of(), Map.of("source", tiny.toString()), "imported");
         registry.promote("albedo", v2.version(), "imported Marigold-IID");
         await("the import swapped in", Duration.ofSeconds(60), () -> worker.models().activeVersion("albedo") == v2.version());

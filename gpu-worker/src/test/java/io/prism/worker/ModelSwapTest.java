@@ -10,7 +10,6 @@ import io.prism.platform.db.ResultEntity;
 import io.prism.platform.db.ResultRepository;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
-import io.prism.platform.testing.TestInfra;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,10 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Hot swap during a run: a new albedo version promoted through the registry (ModelPromoted on prism.models.v1) is
@@ -32,19 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * refused and v2 keeps serving. Finally a reprocessing request for v1 is served by v1 although v2 is active.
  */
 class ModelSwapTest {
-    @TempDir
-    static Path dir;
-    static WorkerTestKit kit;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kit = new WorkerTestKit(TestInfra.shared(), dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kit.close();
-    }
+    @RegisterExtension
+    static final WorkerTestKit kit = WorkerTestKit.perClass();
 
     @Test
     void promotionSwapsBetweenBatchesWithoutDroppingAFrameAndACorruptedOneIsRefused() throws Exception {
@@ -57,7 +43,7 @@ class ModelSwapTest {
         await("the run is under way", Duration.ofSeconds(90),
                 quietly(() -> kit.count("SELECT count(*) FROM results WHERE task = 'albedo'") >= 6));
 
-        ModelVersion v2 = registry.register("albedo", WorkerTestKit.tinyCheckpoint(dir.resolve("albedo-v2"), "albedo", 22),
+        ModelVersion v2 = registry.register("albedo", WorkerTestKit.tinyCheckpoint(kit.dir.resolve("albedo-v2"), "albedo", 22),
                 1, Map.of("psnr", 30.0), Map.of(), "fine-tuned");
         registry.promote("albedo", v2.version(), "test promotion");
         List<FrameSubmitted> during = kit.goodFrames(20, 3, "swap-b");
@@ -86,7 +72,7 @@ class ModelSwapTest {
         assertThat(worker.metrics().modelLoads("albedo", "staged")).isEqualTo(1);
 
         // A corrupted checkpoint: the weights no longer match the SHA-256 in model.json.
-        Path bad = WorkerTestKit.tinyCheckpoint(dir.resolve("albedo-v3"), "albedo", 33);
+        Path bad = WorkerTestKit.tinyCheckpoint(kit.dir.resolve("albedo-v3"), "albedo", 33);
         try (var ch = Files.newByteChannel(bad.resolve(ModelCheckpoint.WEIGHTS_FILE), StandardOpenOption.WRITE)) {
             ch.position(Files.size(bad.resolve(ModelCheckpoint.WEIGHTS_FILE)) - 16);
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));

@@ -12,10 +12,8 @@ import io.prism.platform.contracts.PrismEvent;
 import io.prism.platform.db.FrameEntity;
 import io.prism.platform.db.FrameRepository;
 import io.prism.platform.db.ResultRepository;
-import io.prism.platform.testing.TestInfra;
 import io.prism.worker.pipeline.DeadLetters;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -26,10 +24,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Poison in one partition: an unreadable image, a frame of the wrong size, a frame nobody registered, a message that
@@ -39,19 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * frames behind them are processed: the partition keeps moving and its offset is committed to the end.
  */
 class PoisonFrameTest {
-    @TempDir
-    static Path dir;
-    static WorkerTestKit kit;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kit = new WorkerTestKit(TestInfra.shared(), dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kit.close();
-    }
+    @RegisterExtension
+    static final WorkerTestKit kit = WorkerTestKit.perClass();
 
     @Test
     void poisonGoesToTheDeadLetterTopicWithItsReasonAndTheFramesBehindItAreProcessed() throws Exception {

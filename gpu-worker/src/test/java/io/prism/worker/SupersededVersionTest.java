@@ -10,18 +10,14 @@ import io.prism.platform.db.FrameEntity;
 import io.prism.platform.db.FrameRepository;
 import io.prism.platform.db.ResultEntity;
 import io.prism.platform.db.ResultRepository;
-import io.prism.platform.testing.TestInfra;
 import io.prism.worker.pipeline.ResultWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A worker that reaches an old version after a re-render superseded it (no worker was running while A then B were
@@ -29,19 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * is processed as usual, so the job's progress counts one superseded and one processed frame.
  */
 class SupersededVersionTest {
-    @TempDir
-    static Path dir;
-    static WorkerTestKit kit;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kit = new WorkerTestKit(TestInfra.shared(), dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kit.close();
-    }
+    @RegisterExtension
+    static final WorkerTestKit kit = WorkerTestKit.perClass();
 
     @Test
     void lateResultForASupersededVersionIsKeptFlaggedAndLeavesTheStatusAlone() throws Exception {

@@ -5,36 +5,21 @@ import static io.prism.worker.WorkerTestKit.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prism.platform.contracts.FrameSubmitted;
-import io.prism.platform.testing.TestInfra;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One job scales across workers: frames are keyed by frame, not job, so a single 400-frame job spreads over the
  * topic's partitions and both workers of the group process some of it — each frame exactly once in PostgreSQL.
  */
 class TwoWorkersOneJobTest {
-    @TempDir
-    static Path dir;
-    static WorkerTestKit kit;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kit = new WorkerTestKit(TestInfra.shared(), dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kit.close();
-    }
+    @RegisterExtension
+    static final WorkerTestKit kit = WorkerTestKit.perClass();
 
     @Test
     void bothWorkersProcessFramesOfASingleJob() throws Exception {

@@ -50,31 +50,64 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * What the worker tests share: tiny real checkpoints made with the engine's API, frames submitted the way the
  * ingest service does it (blob + job/frame rows + FrameSubmitted on Kafka), a worker started on the real broker and
  * database, and readers for the results and dead-letter topics.
  */
-final class WorkerTestKit implements AutoCloseable {
+final class WorkerTestKit implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     static final int SIZE = 32;
     private static Path shippedModels;
 
-    final Infrastructure infra;
-    final Path dir;
-    final PlatformConfig platform;
-    final Database db;
-    final BlobStore blobs;
-    final Vertx vertx = Vertx.vertx();
-    final String framesTopic;
-    final String dlqTopic;
-    final String group;
-    final Producer<String, byte[]> producer;
+    Infrastructure infra;
+    Path dir;
+    PlatformConfig platform;
+    Database db;
+    BlobStore blobs;
+    Vertx vertx;
+    String framesTopic;
+    String dlqTopic;
+    String group;
+    Producer<String, byte[]> producer;
     private final List<GpuWorker> workers = new ArrayList<>();
+    private boolean ownsDir;
 
+    /**
+     * A kit for a whole test class ({@code @RegisterExtension static final WorkerTestKit kit = WorkerTestKit.perClass()}):
+     * opened on the shared infrastructure in a temporary folder of its own before the class's first test, closed and
+     * deleted after its last.
+     */
+    static WorkerTestKit perClass() {
+        return new WorkerTestKit();
+    }
+
+    private WorkerTestKit() {
+    }
+
+    /** A kit on {@code infra} keeping its files under {@code dir}; the caller closes it. */
     WorkerTestKit(Infrastructure infra, Path dir) throws Exception {
+        open(infra, dir);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        ownsDir = true;
+        open(TestInfra.shared(), Files.createTempDirectory("prism-worker-test-"));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    private void open(Infrastructure infra, Path dir) throws Exception {
         this.infra = infra;
         this.dir = dir;
+        this.vertx = Vertx.vertx();
         String id = UUID.randomUUID().toString().substring(0, 8);
         this.framesTopic = "test.frames." + id;
         this.dlqTopic = "test.frames.dlq." + id;
@@ -243,5 +276,10 @@ final class WorkerTestKit implements AutoCloseable {
         producer.close(Duration.ofSeconds(5));
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         db.close();
+        if (ownsDir) {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            }
+        }
     }
 }
