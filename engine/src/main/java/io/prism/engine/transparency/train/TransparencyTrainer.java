@@ -117,7 +117,7 @@ public final class TransparencyTrainer {
         if (data.size() == 0) throw new IllegalArgumentException("the training set is empty");
         List<TrainingPair> pairs = new ArrayList<>();
         for (int i = 0; i < data.size(); i++) pairs.add(data.get(i));
-        int resolution = cfg.processingResolution() > 0 ? cfg.processingResolution() : TransparencyPredictor.DEFAULT_PROCESSING_RESOLUTION;
+        int resolution = cfg.processingResolution() > 0 ? cfg.processingResolution() : TransparencyPredictor.processingResolution(base);
 
         Engine engine = Engines.pytorch(cfg.threads());
         Device device = Engines.device(cfg.device());
