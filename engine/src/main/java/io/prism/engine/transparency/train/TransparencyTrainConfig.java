@@ -41,7 +41,7 @@ public record TransparencyTrainConfig(String base, String name, String outputDir
                                       double learningRate, double weightDecay, int warmupSteps, double minLrFactor, double gradClip,
                                       int processingResolution, long trainSeed, long validationSeed, long dataSeed,
                                       int checkpointEvery, int validationSteps, int haltAfterStep, boolean resume, int threads,
-                                      String device, String command, String widen) {
+                                      String device, String command, String widen) implements io.prism.engine.train.FineTuneLoop.Settings {
 
     public TransparencyTrainConfig {
         if (base == null) throw new IllegalArgumentException("base (an SD3 transparency folder) is required");
