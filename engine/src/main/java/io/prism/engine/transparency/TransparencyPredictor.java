@@ -56,14 +56,37 @@ public final class TransparencyPredictor implements Predictor {
     private final InputEncoding inputEncoding;
     private final NDManager manager;
     private final int batchSize;
+    private final int processingResolution;
     private boolean closed;
 
-    /** @param inputEncoding how the model takes its image (the folder's {@link ImportSettings}) */
-    public TransparencyPredictor(TransparencyPipeline pipeline, InputEncoding inputEncoding, NDManager manager, int batchSize) {
+    /**
+     * @param inputEncoding        how the model takes its image (the folder's {@link ImportSettings})
+     * @param processingResolution the default longest side frames are processed at ({@link #processingResolution(Path)})
+     */
+    public TransparencyPredictor(TransparencyPipeline pipeline, InputEncoding inputEncoding, NDManager manager, int batchSize,
+                                 int processingResolution) {
         this.pipeline = pipeline;
         this.inputEncoding = inputEncoding;
         this.manager = manager;
         this.batchSize = batchSize;
+        this.processingResolution = processingResolution;
+    }
+
+    /**
+     * A folder's processing size: model_index.json's {@code default_processing_resolution} where it states one (the key
+     * Marigold folders use, so a small or retrained model can say what it was trained at), else the reference's 1024.
+     * The trainer encodes its pairs at this size and the predictor defaults to it, so a fine-tune trains at the size it serves.
+     */
+    public static int processingResolution(Path dir) {
+        Path index = dir.resolve("model_index.json");
+        if (!Files.isRegularFile(index)) return DEFAULT_PROCESSING_RESOLUTION;
+        try {
+            int r = new ObjectMapper().readTree(index.toFile()).path("default_processing_resolution").asInt(DEFAULT_PROCESSING_RESOLUTION);
+            if (r < 1) throw new InvalidCheckpointException(index + ": default_processing_resolution " + r + " must be positive");
+            return r;
+        } catch (IOException e) {
+            throw new InvalidCheckpointException(index + ": " + e.getMessage(), e);
+        }
     }
 
     /** A folder whose model_index.json names StableDiffusion3Pipeline, or whose transformer/ is an SD3Transformer2DModel. */
@@ -104,7 +127,7 @@ public final class TransparencyPredictor implements Predictor {
                 throw new InvalidCheckpointException(embeds + ": " + e.getMessage(), e);
             }
             TransparencyPipeline p = new TransparencyPipeline(transformer, vae, scheduler, c.promptEmbeds(), c.pooledPromptEmbeds());
-            return new TransparencyPredictor(p, ImportSettings.read(dir).encoding(), m, t.device().isGpu() ? 8 : 1);
+            return new TransparencyPredictor(p, ImportSettings.read(dir).encoding(), m, t.device().isGpu() ? 8 : 1, processingResolution(dir));
         });
     }
 
@@ -123,11 +146,11 @@ public final class TransparencyPredictor implements Predictor {
         return inputEncoding;
     }
 
-    /** The reference's pipeline defaults: 10 steps, 10 members (end-to-end: 1 and 1), 1024 px. */
+    /** The reference's pipeline defaults: 10 steps, 10 members (end-to-end: 1 and 1), the folder's processing size (1024 px). */
     @Override
     public PredictOptions defaultOptions() {
         boolean e2e = pipeline.endToEnd();
-        return new PredictOptions(e2e ? 1 : 10, e2e ? 1 : 10, DEFAULT_PROCESSING_RESOLUTION, Resample.BILINEAR, Reduction.MEAN, 0L, 0, 0, 0);
+        return new PredictOptions(e2e ? 1 : 10, e2e ? 1 : 10, processingResolution, Resample.BILINEAR, Reduction.MEAN, 0L, 0, 0, 0);
     }
 
     @Override

@@ -11,6 +11,9 @@ import io.prism.engine.train.PairDataset;
 import io.prism.engine.train.TrainConfig;
 import io.prism.engine.train.Trainer;
 import io.prism.engine.train.TrainingPair;
+import io.prism.engine.transparency.TransparencyPredictor;
+import io.prism.engine.transparency.train.TransparencyTrainConfig;
+import io.prism.engine.transparency.train.TransparencyTrainer;
 import io.prism.trainer.TrainerConfig;
 import io.prism.trainer.run.LabeledFrame;
 import io.prism.trainer.run.ModelTrainer;
@@ -29,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fine-tunes with the engine's {@link Trainer} (compact models) or {@link MarigoldTrainer} (imported diffusers Marigold
- * models): from the active checkpoint ({@code initFrom}), in the run's folder,
+ * Fine-tunes with the engine's {@link Trainer} (compact models), {@link MarigoldTrainer} (imported diffusers Marigold
+ * models) or {@link TransparencyTrainer} (imported SD3 transparency mask models): from the active checkpoint ({@code initFrom}), in the run's folder,
  * with the configured effective batch and seeds, saving {@code checkpoint-latest} (weights, AdamW moments, step)
  * every {@code checkpointEvery} steps; a run that died resumes from there ({@code resume}). Each progress line the
  * engine prints (at most every two seconds) is passed to {@link ModelTrainer.Progress#step}; a callback that throws
@@ -66,6 +69,7 @@ public final class EngineModelTrainer implements ModelTrainer {
         TrainerConfig.Training t = job.training();
         List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
         PairDataset data = PairDataset.of(pairs, frames.size() + " production pairs of run " + job.runId());
+        if (TransparencyPredictor.isSd3Folder(job.baseCheckpoint())) return fineTuneTransparency(job, data, progress);
         if (MarigoldCheckpoint.isDiffusersFolder(job.baseCheckpoint())) return fineTuneMarigold(job, data, progress);
         ModelSpec base = ModelCheckpoint.load(job.baseCheckpoint()).spec();
         int crop = t.cropSize() > 0 ? t.cropSize() : autoCrop(base, frames);
@@ -116,6 +120,35 @@ public final class EngineModelTrainer implements ModelTrainer {
         LOG.info("event=engine-training-done kind=marigold run={} steps={} resumedFrom={} seconds={}", job.runId(), r.step(),
                 resumedFrom, String.format("%.1f", seconds));
         return new Result(r.modelDir(), r.step(), resumedFrom, Map.of("loss", r.lastLoss(), "stepsPerSecond", rate,
+                "effectiveBatch", (double) t.effectiveBatch()));
+    }
+
+    /**
+     * An imported SD3 transparency (mask) model: the engine's {@link TransparencyTrainer} fine-tunes its transformer with
+     * the same steps, batch, learning rate, seeds and checkpoint interval as {@link #fineTuneMarigold}, at the model's own
+     * processing resolution, in the variant its transformer is (rectified flow or one-step end-to-end); the result is an
+     * SD3 folder whose unchanged components are the base's files, so the registry stores only the new transformer.
+     */
+    private Result fineTuneTransparency(Job job, PairDataset data, Progress progress) throws Exception {
+        TrainerConfig.Training t = job.training();
+        TransparencyTrainConfig cfg = TransparencyTrainConfig.defaults(job.baseCheckpoint().toString(), job.runDir().toString())
+                .withSteps(t.steps()).withBatch(t.microBatch(), t.gradAccumulation())
+                .withLearningRate(t.learningRate(), Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
+                .withSeeds(t.trainSeed(), t.validationSeed(), t.dataSeed()).withCheckpointEvery(t.checkpointEvery())
+                .withThreads(t.threads()).withCommand("prism trainer-service run " + job.runId());
+        int resumedFrom = checkpointStep(job.runDir());
+        progress.started(resumedFrom, t.steps());
+        long t0 = System.nanoTime();
+        PrintStream sink = new PrintStream(new LineSink(progress, job.runDir(), resumedFrom), true, StandardCharsets.UTF_8);
+        TransparencyTrainer.Result r = new TransparencyTrainer(cfg, sink).train(data, List.of());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double rate = (r.step() - resumedFrom) / Math.max(1e-9, seconds);
+        double lastLoss = r.losses().length > 0 ? r.losses()[r.losses().length - 1] : Double.NaN;
+        progress.checkpoint(r.step(), r.checkpointDir());
+        progress.step(r.step(), t.steps(), lastLoss, rate);
+        LOG.info("event=engine-training-done kind=sd3-transparency run={} steps={} resumedFrom={} seconds={}", job.runId(), r.step(),
+                resumedFrom, String.format("%.1f", seconds));
+        return new Result(r.modelDir(), r.step(), resumedFrom, Map.of("loss", lastLoss, "stepsPerSecond", rate,
                 "effectiveBatch", (double) t.effectiveBatch()));
     }
 

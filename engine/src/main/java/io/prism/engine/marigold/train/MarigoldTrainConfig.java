@@ -46,7 +46,7 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
                                   long trainSeed, long validationSeed, long dataSeed, double multiResNoiseStrength,
                                   boolean multiResNoiseAnnealed, int checkpointEvery, int validateEvery, int visualiseEvery,
                                   int validationSteps, int haltAfterStep, boolean resume, int threads, String device,
-                                  String command, boolean gradientCheckpointing) {
+                                  String command, boolean gradientCheckpointing) implements io.prism.engine.train.FineTuneLoop.Settings {
 
     public MarigoldTrainConfig {
         if (base == null) throw new IllegalArgumentException("base (a diffusers folder) is required");

@@ -13,7 +13,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.prism.engine.Engines;
@@ -34,8 +33,8 @@ import io.prism.engine.model.Safetensors;
 import io.prism.engine.schedule.DdimScheduler;
 import io.prism.engine.schedule.SchedulerConfig;
 import io.prism.engine.train.AdamW;
+import io.prism.engine.train.FineTuneLoop;
 import io.prism.engine.train.PairDataset;
-import io.prism.engine.train.ProgressBar;
 import io.prism.engine.train.Seeds;
 import io.prism.engine.train.Trainer;
 import io.prism.engine.train.TrainingPair;
@@ -44,10 +43,8 @@ import io.prism.vision.image.FloatImage;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -152,8 +149,6 @@ public final class MarigoldTrainer {
                     DataType.FLOAT32, true);
             List<String> names = new ArrayList<>(unet.parameters().keySet());
             List<NDArray> weights = new ArrayList<>(unet.parameters().values());
-            boolean[] decay = new boolean[weights.size()];
-            for (int i = 0; i < decay.length; i++) decay[i] = names.get(i).endsWith(".weight") && weights.get(i).getShape().dimension() > 1;
             AdamW adam = AdamW.forArrays(weights);
             int step = 0;
             List<String> history = new ArrayList<>();
@@ -172,58 +167,33 @@ public final class MarigoldTrainer {
                     cfg.name(), unet.parameterCount(), sc.predictionType(), pairs.size(), validation.size(), cfg.effectiveBatch(), cfg.steps());
 
             double holdoutBefore = holdoutLoss(unet, embedding, scheduler, holdoutLatents, validation.size(), manager);
-            Evaluator.Result metrics = null;
-            double loss = Double.NaN;
-            List<Double> losses = new ArrayList<>();
-            long t0 = System.nanoTime();
-            int firstStep = step;
-            ProgressBar bar = new ProgressBar(log, cfg.name(), cfg.steps());
-            while (step < cfg.steps()) {
-                double lr = Seeds.warmupCosine(step, cfg.learningRate(), cfg.warmupSteps(), cfg.steps(), cfg.minLrFactor());
-                loss = 0;
-                try (GradientCollector gc = engine.newGradientCollector()) {
-                    for (int micro = 0; micro < cfg.gradAccumulation(); micro++) {
-                        loss += microBatch(gc, unet, embedding, scheduler, trainLatents, pairs.size(), step, micro, manager);
-                    }
-                }
-                double gradNorm;
-                try {
-                    gradNorm = adam.stepArrays(weights, decay, lr, cfg.weightDecay(), cfg.gradClip());
-                } catch (AdamW.NonFiniteGradientException e) {
-                    throw new IllegalStateException("step " + (step + 1) + ": " + e.getMessage() + "; nothing was updated — resume from "
-                            + latest + " with a lower learning rate", e);
-                }
-                step++;
-                losses.add(loss);
-                bar.update(step, loss, lr, gradNorm, (System.nanoTime() - t0) / 1e9, step - firstStep);
-                boolean last = step == cfg.steps();
-                boolean halt = cfg.haltAfterStep() > 0 && step >= cfg.haltAfterStep() && !last;
-                if (!validation.isEmpty() && (last || (cfg.validateEvery() > 0 && step % cfg.validateEvery() == 0))) {
-                    metrics = validate(target, unet, vae, embedding, sc, resolution, validation, manager);
-                    double hl = holdoutLoss(unet, embedding, scheduler, holdoutLatents, validation.size(), manager);
-                    String line = String.format("step %d loss %.5f holdout loss %.5f %s", step, loss, hl, metrics);
-                    history.add(line);
-                    say("%s", line);
-                }
-                if (!validation.isEmpty() && cfg.visualiseEvery() > 0 && (step % cfg.visualiseEvery() == 0 || last)) {
-                    visualise(out.resolve("visualisations").resolve(String.format("step-%06d.png", step)), target, unet, vae,
-                            embedding, sc, resolution, validation, manager);
-                }
-                if (last || halt || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
-                    saveCheckpoint(latest, startDir, unet, adam, names, step, history);
-                }
-                if (halt) {
-                    bar.done();
-                    say("halted at step %d as asked; resume with the same configuration", step);
-                    return new Result(step, false, null, latest, metrics, loss, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, Double.NaN);
-                }
+            Evaluator.Result[] metrics = {null};                            // the last validation
+            FineTuneLoop.Outcome run = FineTuneLoop.run(cfg, engine, adam, weights, FineTuneLoop.decayMask(names, weights), step, log, latest,
+                    (gc, st, micro) -> microBatch(gc, unet, embedding, scheduler, trainLatents, pairs.size(), st, micro, manager),
+                    (st, loss, last) -> {
+                        if (!validation.isEmpty() && (last || (cfg.validateEvery() > 0 && st % cfg.validateEvery() == 0))) {
+                            metrics[0] = validate(target, unet, vae, embedding, sc, resolution, validation, manager);
+                            double hl = holdoutLoss(unet, embedding, scheduler, holdoutLatents, validation.size(), manager);
+                            String line = String.format("step %d loss %.5f holdout loss %.5f %s", st, loss, hl, metrics[0]);
+                            history.add(line);
+                            say("%s", line);
+                        }
+                        if (!validation.isEmpty() && cfg.visualiseEvery() > 0 && (st % cfg.visualiseEvery() == 0 || last)) {
+                            visualise(out.resolve("visualisations").resolve(String.format("step-%06d.png", st)), target, unet, vae,
+                                    embedding, sc, resolution, validation, manager);
+                        }
+                    },
+                    st -> saveCheckpoint(latest, startDir, unet, adam, names, st, history));
+            step = run.step();
+            if (run.halted()) {
+                say("halted at step %d as asked; resume with the same configuration", step);
+                return new Result(step, false, null, latest, metrics[0], run.lastLoss(), run.losses(), holdoutBefore, Double.NaN);
             }
-            bar.done();
             double holdoutAfter = holdoutLoss(unet, embedding, scheduler, holdoutLatents, validation.size(), manager);
             Path modelDir = out.resolve(MODEL);
-            writeModel(modelDir, base, startDir, out, unet, step, metrics, history, data.describe(), validation.size());
+            writeModel(modelDir, base, startDir, out, unet, step, metrics[0], history, data.describe(), validation.size());
             say("saved %s to %s", cfg.name(), modelDir);
-            return new Result(step, true, modelDir, latest, metrics, loss, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, holdoutAfter);
+            return new Result(step, true, modelDir, latest, metrics[0], run.lastLoss(), run.losses(), holdoutBefore, holdoutAfter);
         } finally {
             Engines.gradMode(gradBefore);
         }

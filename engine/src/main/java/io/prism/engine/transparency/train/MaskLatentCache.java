@@ -43,11 +43,8 @@ public final class MaskLatentCache {
         boolean grad = Engines.gradMode(false);
         try {
             for (TrainingPair p : pairs) {
-                FloatImage beauty = clip01(encoding.encode(LatentCache.finite(InputEncoding.colour(p.beauty(), "beauty of " + p.id()))));
-                float[] m = clip01(LatentCache.finite(p.target())).planes()[0];
-                FloatImage mask = new FloatImage(p.target().width(), p.target().height(), List.of("R", "G", "B"),
-                        new float[][] {m.clone(), m.clone(), m.clone()});
-                FloatImage x = LatentCache.preprocess(beauty, resolution, sizeMultiple), y = LatentCache.preprocess(mask, resolution, sizeMultiple);
+                FloatImage[] xy = normalised(p, resolution, sizeMultiple, encoding);
+                FloatImage x = xy[0], y = xy[1];
                 try (NDManager sub = manager.newSubManager()) {
                     NDArray zi = LatentCache.encode(vae, x, sub), zm = LatentCache.encode(vae, y, sub);
                     int h = (int) zi.getShape().get(2), w = (int) zi.getShape().get(3), n = x.width() * x.height();
@@ -61,6 +58,18 @@ public final class MaskLatentCache {
             Engines.gradMode(grad);
         }
         return new MaskLatentCache(out);
+    }
+
+    /**
+     * What the VAE encodes of a pair: {beauty, mask repeated to 3 channels}, each in [−1, 1] at the padded processing size
+     * (the beauty exactly as the transparency predictor preprocesses a frame, in the model's input encoding).
+     */
+    public static FloatImage[] normalised(TrainingPair p, int resolution, int sizeMultiple, InputEncoding encoding) {
+        FloatImage beauty = clip01(encoding.encode(LatentCache.finite(InputEncoding.colour(p.beauty(), "beauty of " + p.id()))));
+        float[] m = clip01(LatentCache.finite(p.target())).planes()[0];
+        FloatImage mask = new FloatImage(p.target().width(), p.target().height(), List.of("R", "G", "B"),
+                new float[][] {m.clone(), m.clone(), m.clone()});
+        return new FloatImage[] {LatentCache.preprocess(beauty, resolution, sizeMultiple), LatentCache.preprocess(mask, resolution, sizeMultiple)};
     }
 
     public Entry get(int pair) {

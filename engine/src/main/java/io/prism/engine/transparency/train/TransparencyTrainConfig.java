@@ -18,7 +18,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param warmupSteps          linear warm-up from 0 to the peak rate
  * @param minLrFactor          cosine decay ends at learningRate × this
  * @param gradClip             global gradient-norm clip (0 = off)
- * @param processingResolution longest side pairs are resized to before encoding (0 = 1024, the reference's size)
+ * @param processingResolution longest side pairs are resized to before encoding (0 = the base's: model_index.json's
+ *                             default_processing_resolution, else 1024, the reference's size)
  * @param trainSeed            timestep and noise draws
  * @param validationSeed       the holdout objective's fixed noise and validation inference noise
  * @param dataSeed             sample order
@@ -40,7 +41,7 @@ public record TransparencyTrainConfig(String base, String name, String outputDir
                                       double learningRate, double weightDecay, int warmupSteps, double minLrFactor, double gradClip,
                                       int processingResolution, long trainSeed, long validationSeed, long dataSeed,
                                       int checkpointEvery, int validationSteps, int haltAfterStep, boolean resume, int threads,
-                                      String device, String command, String widen) {
+                                      String device, String command, String widen) implements io.prism.engine.train.FineTuneLoop.Settings {
 
     public TransparencyTrainConfig {
         if (base == null) throw new IllegalArgumentException("base (an SD3 transparency folder) is required");
@@ -94,6 +95,18 @@ public record TransparencyTrainConfig(String base, String name, String outputDir
     public TransparencyTrainConfig withSeeds(long train, long validation, long data) {
         return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
                 minLrFactor, gradClip, processingResolution, train, validation, data, checkpointEvery, validationSteps,
+                haltAfterStep, resume, threads, device, command, widen);
+    }
+
+    public TransparencyTrainConfig withCheckpointEvery(int v) {
+        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
+                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, v, validationSteps,
+                haltAfterStep, resume, threads, device, command, widen);
+    }
+
+    public TransparencyTrainConfig withValidationSteps(int v) {
+        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
+                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, v,
                 haltAfterStep, resume, threads, device, command, widen);
     }
 

@@ -5,8 +5,6 @@ import io.prism.engine.model.ImportSettings;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -27,8 +25,8 @@ import io.prism.engine.model.Safetensors;
 import io.prism.engine.schedule.FlowMatchEulerDiscreteConfig;
 import io.prism.engine.schedule.FlowMatchEulerDiscreteScheduler;
 import io.prism.engine.train.AdamW;
+import io.prism.engine.train.FineTuneLoop;
 import io.prism.engine.train.PairDataset;
-import io.prism.engine.train.ProgressBar;
 import io.prism.engine.train.Seeds;
 import io.prism.engine.train.Trainer;
 import io.prism.engine.train.TrainingPair;
@@ -37,10 +35,8 @@ import io.prism.engine.transparency.TransparencyPredictor;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,8 +56,8 @@ import java.util.SplittableRandom;
  * pass on the image latent at t = 1000, loss = MSE between its output and the mask latent — on the latent, as the
  * successor's trainer.py L336 does (no VAE decode in the graph, so a step costs one transformer pass).
  *
- * <p>Latents come from {@link MaskLatentCache} (encoded once). Optimisation, seeds and checkpoints are the Marigold
- * trainer's: {@link AdamW} (ε 1e-8; the reference uses 1e-15), {@link Seeds#warmupCosine}, global-norm clip, effective
+ * <p>Latents come from {@link MaskLatentCache} (encoded once). The optimisation loop is {@link FineTuneLoop}, shared
+ * with the Marigold trainer, as are seeds and checkpoints: {@link AdamW} (ε 1e-8; the reference uses 1e-15), {@link Seeds#warmupCosine}, global-norm clip, effective
  * batch = micro-batch × accumulation; every draw a function of (seed, global sample index), so {@code
  * checkpoint-latest/} (transformer in diffusers layout, AdamW moments, step) is all an exact resume needs.
  *
@@ -119,7 +115,7 @@ public final class TransparencyTrainer {
         if (data.size() == 0) throw new IllegalArgumentException("the training set is empty");
         List<TrainingPair> pairs = new ArrayList<>();
         for (int i = 0; i < data.size(); i++) pairs.add(data.get(i));
-        int resolution = cfg.processingResolution() > 0 ? cfg.processingResolution() : TransparencyPredictor.DEFAULT_PROCESSING_RESOLUTION;
+        int resolution = cfg.processingResolution() > 0 ? cfg.processingResolution() : TransparencyPredictor.processingResolution(base);
 
         Engine engine = Engines.pytorch(cfg.threads());
         Device device = Engines.device(cfg.device());
@@ -150,8 +146,6 @@ public final class TransparencyTrainer {
 
             List<String> names = new ArrayList<>(transformer.parameters().keySet());
             List<NDArray> weights = new ArrayList<>(transformer.parameters().values());
-            boolean[] decay = new boolean[weights.size()];
-            for (int i = 0; i < decay.length; i++) decay[i] = names.get(i).endsWith(".weight") && weights.get(i).getShape().dimension() > 1;
             AdamW adam = AdamW.forArrays(weights);
             int step = 0;
             if (resuming) {
@@ -167,44 +161,21 @@ public final class TransparencyTrainer {
             Objective objective = new Objective(transformer, scheduler, cond, endToEnd);
             double holdoutBefore = holdoutLoss(objective, holdout, manager);
             Validation before = validate(pipeline, holdout, manager);
-            List<Double> losses = new ArrayList<>();
-            ProgressBar bar = new ProgressBar(log, cfg.name(), cfg.steps());
-            int firstStep = step;
-            long start = System.nanoTime();
-            while (step < cfg.steps()) {
-                double lr = Seeds.warmupCosine(step, cfg.learningRate(), cfg.warmupSteps(), cfg.steps(), cfg.minLrFactor());
-                double loss = 0;
-                try (GradientCollector gc = engine.newGradientCollector()) {
-                    for (int micro = 0; micro < cfg.gradAccumulation(); micro++) loss += microBatch(gc, objective, trainLatents, step, micro, manager);
-                }
-                double gradNorm;
-                try {
-                    gradNorm = adam.stepArrays(weights, decay, lr, cfg.weightDecay(), cfg.gradClip());
-                } catch (AdamW.NonFiniteGradientException e) {
-                    throw new IllegalStateException("step " + (step + 1) + ": " + e.getMessage() + "; nothing was updated — resume from "
-                            + latest + " with a lower learning rate", e);
-                }
-                step++;
-                losses.add(loss);
-                bar.update(step, loss, lr, gradNorm, (System.nanoTime() - start) / 1e9, step - firstStep);
-                boolean last = step == cfg.steps(), halt = cfg.haltAfterStep() > 0 && step >= cfg.haltAfterStep() && !last;
-                if (last || halt || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
-                    saveCheckpoint(latest, startDir, transformer, adam, names, step);
-                }
-                if (halt) {
-                    bar.done();
-                    say("halted at step %d as asked; resume with the same configuration", step);
-                    return new Result(step, false, null, latest, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, Double.NaN, before, null);
-                }
+            FineTuneLoop.Outcome run = FineTuneLoop.run(cfg, engine, adam, weights, FineTuneLoop.decayMask(names, weights), step, log, latest,
+                    (gc, st, micro) -> microBatch(gc, objective, trainLatents, st, micro, manager), (st, loss, last) -> {},
+                    st -> saveCheckpoint(latest, startDir, transformer, adam, names, st));
+            step = run.step();
+            if (run.halted()) {
+                say("halted at step %d as asked; resume with the same configuration", step);
+                return new Result(step, false, null, latest, run.losses(), holdoutBefore, Double.NaN, before, null);
             }
-            bar.done();
             double holdoutAfter = holdoutLoss(objective, holdout, manager);
             Validation after = validate(pipeline, holdout, manager);
             if (after != null) say("holdout objective %.5f -> %.5f; %s -> %s", holdoutBefore, holdoutAfter, before, after);
             Path modelDir = out.resolve(MODEL);
             writeModel(modelDir, base, startDir, out, transformer, step, endToEnd, data.describe(), validation.size(), holdoutBefore, holdoutAfter, before, after);
             say("saved %s to %s", cfg.name(), modelDir);
-            return new Result(step, true, modelDir, latest, losses.stream().mapToDouble(Double::doubleValue).toArray(), holdoutBefore, holdoutAfter, before, after);
+            return new Result(step, true, modelDir, latest, run.losses(), holdoutBefore, holdoutAfter, before, after);
         } finally {
             Engines.gradMode(gradBefore);
         }
