@@ -88,16 +88,21 @@ class SchemaAndRepositoriesTest {
         }
     }
 
+    static ResultEntity result(UUID frameId, int modelVersion, String sha, String statistics) {
+        return new ResultEntity(UUID.randomUUID(), frameId, "albedo", modelVersion, sha, 100, "image/x-exr", null, null, null, null,
+                64, 32, statistics, 12, Instant.now());
+    }
+
     @Test
     void resultsAreUniquePerFrameTaskAndModelVersion() {
         db.repository(JobRepository.class).insertIfAbsent("job-r", "show", "sh020", "{}");
         FrameEntity f = db.repository(FrameRepository.class).save(frame("job-r", 7, "3".repeat(64), 1));
         ResultRepository results = db.repository(ResultRepository.class);
         String sha = "4".repeat(64);
-        assertThat(results.insertIfAbsent(UUID.randomUUID(), f.id(), "albedo", 1, sha, 100, "image/x-exr", null, null, null, null, 64, 32, "{\"mean\":0.5}", 12)).isEqualTo(1);
+        assertThat(results.insertIfAbsent(result(f.id(), 1, sha, "{\"mean\":0.5}"))).isEqualTo(1);
         // A redelivered message writes nothing new.
-        assertThat(results.insertIfAbsent(UUID.randomUUID(), f.id(), "albedo", 1, sha, 100, "image/x-exr", null, null, null, null, 64, 32, "{}", 12)).isEqualTo(0);
-        assertThat(results.insertIfAbsent(UUID.randomUUID(), f.id(), "albedo", 2, sha, 100, "image/x-exr", null, null, null, null, 64, 32, "{}", 12)).isEqualTo(1);
+        assertThat(results.insertIfAbsent(result(f.id(), 1, sha, "{}"))).isEqualTo(0);
+        assertThat(results.insertIfAbsent(result(f.id(), 2, sha, "{}"))).isEqualTo(1);
         assertThat(results.findByFrameId(f.id())).hasSize(2);
         assertThat(results.findByFrameIdAndTaskAndModelVersion(f.id(), "albedo", 1).orElseThrow().statistics()).contains("0.5");
     }
