@@ -1,16 +1,17 @@
-package io.prism.platform.db;
+package io.prism.worker.db;
 
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.CrudRepository;
+import io.prism.platform.db.ResultEntity;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Results: inserts are idempotent on (frame, task, model version). */
+/** The results the worker writes: inserts are idempotent on (frame, task, model version). */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public abstract class ResultRepository implements CrudRepository<ResultEntity, UUID> {
 
