@@ -71,6 +71,7 @@ public final class EngineModelTrainer implements ModelTrainer {
         int crop = t.cropSize() > 0 ? t.cropSize() : autoCrop(base, frames);
         TrainConfig cfg = TrainConfig.defaults(job.task(), job.runDir().toString())
                 .withName(job.task() + "-finetune-" + job.runId().substring(0, 8)).withInitFrom(job.baseCheckpoint().toString())
+                .withArchitecture(0, null, 0) // the base's architecture; the fresh-model fields are recorded as not applicable
                 .withSteps(t.steps()).withBatch(t.microBatch(), t.gradAccumulation())
                 .withLearningRate(t.learningRate()).withWarmupSteps(Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
                 .withMinLrFactor(0.1).withCropSize(crop).withSeeds(t.trainSeed(), t.validationSeed(), t.dataSeed())
