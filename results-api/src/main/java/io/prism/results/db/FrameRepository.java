@@ -49,7 +49,7 @@ public abstract class FrameRepository implements GenericRepository<FrameEntity, 
     /** A page of a job's frames in keyset order, with their results when the filter asks for them. */
     @Connectable
     public Slice<FrameWithResults> page(FrameFilter f) {
-        Slice<FrameEntity> frames = Slice.of(framesSql(f).entities(jdbc, FrameEntity.class), f.limit());
+        Slice<FrameEntity> frames = Slice.of(framesSql(f).query(jdbc, Rows::frame), f.limit());
         List<FrameWithResults> items = f.withResults() ? withResults(frames.items())
                 : frames.items().stream().map(fr -> new FrameWithResults(fr, List.of())).toList();
         return new Slice<>(items, frames.more());
@@ -88,7 +88,7 @@ public abstract class FrameRepository implements GenericRepository<FrameEntity, 
         Sql sql = new Sql("SELECT f.* FROM frames f WHERE f.job_id = ? AND f.frame_number = ?", jobId, frameNumber);
         if (layer != null) sql.append(" AND f.layer = ?", layer);
         sql.append(" ORDER BY f.layer, f.frame_version DESC");
-        return withResults(sql.entities(jdbc, FrameEntity.class));
+        return withResults(sql.query(jdbc, Rows::frame));
     }
 
     @Connectable
@@ -97,7 +97,7 @@ public abstract class FrameRepository implements GenericRepository<FrameEntity, 
         if (found.isEmpty()) return Optional.empty();
         FrameEntity frame = found.get();
         List<ResultEntity> results = new Sql("SELECT * FROM results WHERE frame_id = ? ORDER BY task, model_version", id)
-                .entities(jdbc, ResultEntity.class);
+                .query(jdbc, Rows::result);
         Map<String, ModelVersionEntity> models = new LinkedHashMap<>();
         new Sql("""
                 SELECT m.* FROM model_versions m
@@ -106,18 +106,18 @@ public abstract class FrameRepository implements GenericRepository<FrameEntity, 
         List<ResultWithModel> resultsWithModels = results.stream()
                 .map(r -> new ResultWithModel(r, models.get(r.task() + "/" + r.modelVersion()))).toList();
         List<FrameEntity> versions = new Sql("SELECT * FROM frames WHERE job_id = ? AND layer = ? AND frame_number = ? ORDER BY frame_version",
-                frame.jobId(), frame.layer(), frame.frameNumber()).entities(jdbc, FrameEntity.class);
+                frame.jobId(), frame.layer(), frame.frameNumber()).query(jdbc, Rows::frame);
         return Optional.of(new FrameDetail(frame, resultsWithModels, versions));
     }
 
     @Connectable
     public Optional<FrameEntity> findById(UUID id) {
-        return new Sql("SELECT * FROM frames WHERE id = ?", id).entities(jdbc, FrameEntity.class).stream().findFirst();
+        return new Sql("SELECT * FROM frames WHERE id = ?", id).query(jdbc, Rows::frame).stream().findFirst();
     }
 
     @Connectable
     public Optional<ResultEntity> findResult(UUID resultId) {
-        return new Sql("SELECT * FROM results WHERE id = ?", resultId).entities(jdbc, ResultEntity.class).stream().findFirst();
+        return new Sql("SELECT * FROM results WHERE id = ?", resultId).query(jdbc, Rows::result).stream().findFirst();
     }
 
     /**
@@ -131,7 +131,7 @@ public abstract class FrameRepository implements GenericRepository<FrameEntity, 
         if (from != null) sql.append(" AND f.frame_number >= ?", from);
         if (to != null) sql.append(" AND f.frame_number <= ?", to);
         sql.append(" ORDER BY f.layer, f.frame_number, f.frame_version DESC LIMIT ?", max + 1);
-        return sql.entities(jdbc, FrameEntity.class);
+        return sql.query(jdbc, Rows::frame);
     }
 
     private List<FrameWithResults> withResults(List<FrameEntity> frames) {
@@ -143,7 +143,7 @@ public abstract class FrameRepository implements GenericRepository<FrameEntity, 
             ps.setArray(1, ps.getConnection().createArrayOf("uuid", ids));
             try (var rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    ResultEntity r = jdbc.readEntity(rs, ResultEntity.class);
+                    ResultEntity r = Rows.result(rs);
                     byFrame.get(r.frameId()).add(r);
                 }
             }
