@@ -54,8 +54,9 @@ class ShippedModelsTest {
         List<TrainingPair> train = SimulatedPairs.render("albedo", "sunset", 2000, 8, 1, 128, 8, 2);
         List<TrainingPair> holdout = SimulatedPairs.render("albedo", "sunset", 9200, 3, 1, 128, 8, 2);
         Evaluator.Result before = Evaluator.evaluate(ALBEDO, holdout, defaults(ALBEDO), "cpu");
-        TrainConfig cfg = new TrainConfig("albedo", "albedo-neon-test", dir.toString(), FINE_TUNE_STEPS, 4, 1, 3e-4, 1e-4, 5, 0.1,
-                1.0, 64, true, 1, 2, 3, 0.5, 0, 0, 0, 1, ALBEDO.toString(), 4, null, 8, 128, 0, false, 0, "ShippedModelsTest", 1);
+        TrainConfig cfg = TrainConfig.defaults("albedo", dir.toString()).withName("albedo-neon-test").withSteps(FINE_TUNE_STEPS)
+                .withBatch(4, 1).withLearningRate(3e-4).withWarmupSteps(5).withMinLrFactor(0.1).withEvery(0, 0, 0)
+                .withInitFrom(ALBEDO.toString()).withResume(false).withCommand("ShippedModelsTest");
         Trainer.Result r = new Trainer(cfg, new PrintStream(new ByteArrayOutputStream()))
                 .train(PairDataset.of(train, "sunset seeds 2000-2007"), List.of());
         Evaluator.Result after = Evaluator.evaluate(r.modelDir(), holdout, defaults(r.modelDir()), "cpu");

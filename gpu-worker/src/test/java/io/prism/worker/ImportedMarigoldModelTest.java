@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.prism.engine.ModelImport;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.ResultEntity;
-import io.prism.platform.db.ResultRepository;
+import io.prism.worker.db.ResultRepository;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
 import io.prism.vision.image.ImageFiles;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.ResultEntity;
-import io.prism.platform.db.ResultRepository;
+import io.prism.worker.db.ResultRepository;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import io.prism.engine.AlbedoEncoding;
 import io.prism.platform.config.Env;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.ResultEntity;
-import io.prism.platform.db.ResultRepository;
+import io.prism.worker.db.ResultRepository;
 import io.prism.platform.testing.TestInfra;
 import io.prism.vision.exr.Box2i;
 import io.prism.vision.exr.Compression;

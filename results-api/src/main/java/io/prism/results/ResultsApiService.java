@@ -7,7 +7,6 @@ import io.prism.platform.service.ServiceContext;
 import io.prism.results.http.OpenApiDocument;
 import io.prism.results.http.ResultsApiVerticle;
 import io.prism.results.preview.PngPreviews;
-import io.prism.results.query.ResultsQueries;
 import io.prism.results.reprocess.Reprocessor;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -58,13 +57,12 @@ public final class ResultsApiService implements PrismService {
             LOG.warn("event=results-api-dev-token reason=\"PRISM_TOKENS is not set; the development token 'prism-dev-token' "
                     + "is accepted with every scope. Set PRISM_TOKENS in production.\"");
         }
-        ResultsQueries queries = new ResultsQueries(plainDataSource(ctx.database()));
-        Reprocessor reprocessor = new Reprocessor(ctx.database(), queries, config.reprocessMaxFrames());
+        Reprocessor reprocessor = new Reprocessor(ctx.database(), config.reprocessMaxFrames());
         PngPreviews previews = new PngPreviews(ctx.blobs(), config.previewMaxPixels(), config.previewCacheEntries());
         Health health = ctx.health();
         OpenApiDocument openApi = OpenApiDocument.load();
         Future<String> http = ctx.vertx().deployVerticle(
-                () -> new ResultsApiVerticle(config, queries, reprocessor, ctx.blobs(), previews, health, ctx.meters(), openApi,
+                () -> new ResultsApiVerticle(config, ctx.database(), reprocessor, ctx.blobs(), previews, health, ctx.meters(), openApi,
                         p -> port.compareAndSet(-1, p)),
                 new DeploymentOptions().setInstances(config.instances()));
         Future<String> all = http.onSuccess(deployments::add);
@@ -84,10 +82,7 @@ public final class ResultsApiService implements PrismService {
         }
     }
 
-    /**
-     * The pool itself, not Micronaut's transaction-bound proxy (which insists on a surrounding transaction):
-     * results-api's reads take a pooled connection each; its writes go through {@code Database.inTransaction}.
-     */
+    /** The pool itself, for plain JDBC outside the repositories: the benchmark's and the tests' bulk loading. */
     public static javax.sql.DataSource plainDataSource(io.prism.platform.db.Database db) {
         return db.pooledDataSource();
     }

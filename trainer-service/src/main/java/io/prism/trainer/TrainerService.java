@@ -9,6 +9,8 @@ import io.prism.platform.topics.TopicAdmin;
 import io.prism.trainer.admin.AdminHttpVerticle;
 import io.prism.platform.auth.ApiTokens;
 import io.prism.trainer.dataset.PairConsumerVerticle;
+import io.prism.trainer.db.TrainingPairRepository;
+import io.prism.trainer.db.TrainingRunRepository;
 import io.prism.trainer.dataset.PairIntake;
 import io.prism.trainer.engine.EngineModelEvaluator;
 import io.prism.trainer.engine.EngineModelTrainer;
@@ -55,7 +57,6 @@ public final class TrainerService implements PrismService {
             config = TrainerConfig.from(ctx.env(), ctx.config().dataDir());
             Files.createDirectories(config.runsDir());
             TopicAdmin.ensureTopics(ctx.config().kafkaBootstrap());
-            TrainerStore store = new TrainerStore(ctx.database());
             registry = new ModelRegistry(ctx.database(), ctx.blobs());
             for (String task : config.tasks()) {
                 Path shipped = config.modelsDir().resolve(task + "-v1");
@@ -68,12 +69,13 @@ public final class TrainerService implements PrismService {
             TrainerMetrics metrics = new TrainerMetrics(ctx.meters(), config.tasks());
             List<GuardSet> guards = config.guard().frames() > 0 ? List.of(SimulatorGuardSet.guard(config.guard())) : List.of();
             List<GuardSet> replay = config.guard().replayFrames() > 0 ? List.of(SimulatorGuardSet.replay(config.guard())) : List.of();
-            executor = new RunExecutor(config, store, registry, new PairLoader(ctx.blobs()), new EngineModelTrainer(),
+            executor = new RunExecutor(config, ctx.database(), registry, new PairLoader(ctx.blobs()), new EngineModelTrainer(),
                     new EngineModelEvaluator("cpu"), guards, replay, metrics);
-            PairConsumerVerticle consumer = new PairConsumerVerticle(new PairIntake(store, ctx.blobs()), ctx.config().kafkaBootstrap(),
+            PairConsumerVerticle consumer = new PairConsumerVerticle(new PairIntake(ctx.database().repository(TrainingPairRepository.class), ctx.blobs()), ctx.config().kafkaBootstrap(),
                     config.consumerGroup(), metrics);
             Health health = ctx.health().check("pairs-consumer", consumer::polling);
-            http = new AdminHttpVerticle(config.httpHost(), config.httpPort(), ApiTokens.parse(config.tokens()), registry, store,
+            http = new AdminHttpVerticle(config.httpHost(), config.httpPort(), ApiTokens.parse(config.tokens()), registry,
+                    ctx.database().repository(TrainingRunRepository.class), ctx.database().repository(TrainingPairRepository.class),
                     config.holdoutFraction(), health, ctx.meters());
             if (TrainerConfig.DEV_TOKENS.equals(config.tokens())) {
                 LOG.warn("event=trainer-dev-token reason=\"PRISM_TOKENS is the development default; set real tokens in production\"");

@@ -48,8 +48,10 @@ final class Fixtures {
      */
     static Path tinyAlbedoModel(Path dir, List<RenderedFrame> frames, int steps) throws Exception {
         List<TrainingPair> pairs = frames.stream().map(f -> new TrainingPair("studio", f.beauty(), f.albedo())).toList();
-        TrainConfig cfg = new TrainConfig("albedo", "albedo-tiny", dir.toString(), steps, 4, 1, 3e-3, 1e-4, 10, 0.1, 1.0,
-                0, true, 1, 2, 3, 0.5, 0, 0, 0, 1, null, 2, List.of(8, 16), 4, 32, 0, false, 0, "Fixtures.tinyAlbedoModel", 1);
+        TrainConfig cfg = TrainConfig.defaults("albedo", dir.toString()).withName("albedo-tiny").withSteps(steps).withBatch(4, 1)
+                .withLearningRate(3e-3).withWarmupSteps(10).withMinLrFactor(0.1).withCropSize(0).withEvery(0, 0, 0)
+                .withArchitecture(2, List.of(8, 16), 4).withProcessingResolution(32).withResume(false)
+                .withCommand("Fixtures.tinyAlbedoModel");
         Trainer.Result r = new Trainer(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
                 .train(PairDataset.of(pairs, "studio frames"), List.of());
         return r.modelDir();

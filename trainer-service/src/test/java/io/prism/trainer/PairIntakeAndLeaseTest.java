@@ -7,7 +7,10 @@ import io.prism.platform.blob.FileBlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.GroundTruthPairSubmitted;
 import io.prism.platform.db.Database;
-import io.prism.platform.db.TrainingPairEntity;
+import io.prism.trainer.db.LeaseRepository;
+import io.prism.trainer.db.TrainingPairEntity;
+import io.prism.trainer.db.TrainingPairRepository;
+import io.prism.trainer.db.TrainingRunRepository;
 import io.prism.platform.infra.Infrastructure;
 import io.prism.platform.testing.TestInfra;
 import io.prism.simulator.RenderedFrame;
@@ -35,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** Pair intake against the real database and blob store; the lease under contention. */
 class PairIntakeAndLeaseTest {
     static Database db;
-    static TrainerStore store;
+    static TrainingPairRepository pairs;
+    static TrainingRunRepository runs;
+    static LeaseRepository leases;
     static List<RenderedFrame> frames;
     @TempDir
     static Path dir;
@@ -44,7 +49,9 @@ class PairIntakeAndLeaseTest {
     static void start() {
         Infrastructure infra = TestInfra.shared();
         db = Database.start(TestInfra.freshDatabase(infra), infra.dbUser(), infra.dbPassword(), 4);
-        store = new TrainerStore(db);
+        pairs = db.repository(TrainingPairRepository.class);
+        runs = db.repository(TrainingRunRepository.class);
+        leases = db.repository(LeaseRepository.class);
         frames = Fixtures.render(Style.SUNSET, 300, 3, 32, 2);
     }
 
@@ -56,7 +63,7 @@ class PairIntakeAndLeaseTest {
     @Test
     void badPairsAreRefusedWithReasonsAndNeverEnterARun() throws Exception {
         FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
-        PairIntake intake = new PairIntake(store, blobs);
+        PairIntake intake = new PairIntake(pairs, blobs);
         String show = "intake";
         RenderedFrame f = frames.get(0);
         BlobRef beauty = Fixtures.put(blobs, f.beauty());
@@ -105,30 +112,33 @@ class PairIntakeAndLeaseTest {
             PairIntake.Outcome o = intake.accept(e);
             assertThat(o.accepted()).as("pair %d", e.frameNumber()).isFalse();
             assertThat(o.reason()).as("pair %d", e.frameNumber()).contains(expected.get(e.frameNumber()));
-            TrainingPairEntity row = store.pair(e.pairId()).orElseThrow();
+            TrainingPairEntity row = pairs.findById(e.pairId()).orElseThrow();
             assertThat(row.status()).isEqualTo("rejected");
             assertThat(row.rejectReason()).contains(expected.get(e.frameNumber()));
             assertThat(row.splitBucket()).isEqualTo(SplitBucket.of(e.pairId()));
         }
-        assertThat(store.rejectedPairs(100)).hasSize(bad.size());
-        var stats = store.pairStatistics(SplitBucket.threshold(0.5));
+        assertThat(pairs.findRejected(100)).hasSize(bad.size());
+        var stats = pairs.statistics(SplitBucket.threshold(0.5));
         assertThat(stats).singleElement().satisfies(s -> {
-            assertThat(s).containsEntry("show", show).containsEntry("style", "sunset");
-            assertThat(s).containsEntry("accepted", 1L).containsEntry("rejected", (long) bad.size()).containsEntry("albedo", 1L);
+            assertThat(s.show()).isEqualTo(show);
+            assertThat(s.style()).isEqualTo("sunset");
+            assertThat(s.accepted()).isEqualTo(1L);
+            assertThat(s.rejected()).isEqualTo(bad.size());
+            assertThat(s.albedo()).isEqualTo(1L);
         });
 
         // A run's snapshot takes accepted pairs only (every holdout fraction puts the good one somewhere).
-        var run = store.createRun("albedo", 1, "test", 10, "me", dir.resolve("runs/{run}").toString(), SplitBucket.threshold(0.5), 100);
-        List<TrainingPairEntity> snapshot = new ArrayList<>(store.runPairs(run.id(), "train"));
-        snapshot.addAll(store.runPairs(run.id(), "holdout"));
+        var run = runs.create("albedo", 1, "test", 10, "me", dir.resolve("runs"), SplitBucket.threshold(0.5), 100);
+        List<TrainingPairEntity> snapshot = new ArrayList<>(pairs.findOfRun(run.id(), "train"));
+        snapshot.addAll(pairs.findOfRun(run.id(), "holdout"));
         assertThat(snapshot).extracting(TrainingPairEntity::id).containsExactly(good.pairId());
-        assertThat(store.runPairs(run.id(), "train").size() + store.runPairs(run.id(), "holdout").size()).isEqualTo(1);
-        assertThat(store.countNewPairs("albedo", null)).isEqualTo(1);
-        assertThat(store.countNewPairs("mask", null)).isZero();
+        assertThat(pairs.findOfRun(run.id(), "train").size() + pairs.findOfRun(run.id(), "holdout").size()).isEqualTo(1);
+        assertThat(pairs.countAcceptedSince("albedo", null)).isEqualTo(1);
+        assertThat(pairs.countAcceptedSince("mask", null)).isZero();
         // And the loader refuses a rejected pair outright, should one ever be handed to it.
-        TrainingPairEntity rejected = store.pair(bad.get(0).pairId()).orElseThrow();
+        TrainingPairEntity rejected = pairs.findById(bad.get(0).pairId()).orElseThrow();
         assertThatThrownBy(() -> new PairLoader(blobs).load("albedo", List.of(rejected))).hasMessageContaining("must never be trained on");
-        assertThat(new PairLoader(blobs).load("albedo", List.of(store.pair(good.pairId()).orElseThrow())))
+        assertThat(new PairLoader(blobs).load("albedo", List.of(pairs.findById(good.pairId()).orElseThrow())))
                 .singleElement().satisfies(l -> assertThat(l.target().width()).isEqualTo(32));
     }
 
@@ -140,7 +150,7 @@ class PairIntakeAndLeaseTest {
             List<Callable<Boolean>> contenders = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 String owner = "instance-" + i;
-                contenders.add(() -> store.acquireLease(name, owner, Duration.ofSeconds(30)));
+                contenders.add(() -> leases.acquire(name, owner, Duration.ofSeconds(30)));
             }
             long winners = 0;
             for (Future<Boolean> f : pool.invokeAll(contenders)) winners += f.get() ? 1 : 0;
@@ -148,19 +158,19 @@ class PairIntakeAndLeaseTest {
         } finally {
             pool.shutdown();
         }
-        String holder = store.leaseHolder(name).orElseThrow();
-        assertThat(store.acquireLease(name, holder, Duration.ofSeconds(30))).as("re-entrant for its holder").isTrue();
-        assertThat(store.renewLease(name, "someone-else", Duration.ofSeconds(30))).isFalse();
+        String holder = leases.findHolder(name).orElseThrow();
+        assertThat(leases.acquire(name, holder, Duration.ofSeconds(30))).as("re-entrant for its holder").isTrue();
+        assertThat(leases.renew(name, "someone-else", Duration.ofSeconds(30))).isFalse();
 
         String shortName = "trainer:test-" + UUID.randomUUID();
-        assertThat(store.acquireLease(shortName, "a", Duration.ofMillis(300))).isTrue();
-        assertThat(store.acquireLease(shortName, "b", Duration.ofSeconds(30))).isFalse();
+        assertThat(leases.acquire(shortName, "a", Duration.ofMillis(300))).isTrue();
+        assertThat(leases.acquire(shortName, "b", Duration.ofSeconds(30))).isFalse();
         Thread.sleep(500);
-        assertThat(store.acquireLease(shortName, "b", Duration.ofSeconds(30))).as("expired: b takes over").isTrue();
-        assertThat(store.renewLease(shortName, "a", Duration.ofSeconds(30))).as("a's renewal is fenced off").isFalse();
-        store.releaseLease(shortName, "a");
-        assertThat(store.leaseHolder(shortName)).contains("b");
-        store.releaseLease(shortName, "b");
-        assertThat(store.leaseHolder(shortName)).isEmpty();
+        assertThat(leases.acquire(shortName, "b", Duration.ofSeconds(30))).as("expired: b takes over").isTrue();
+        assertThat(leases.renew(shortName, "a", Duration.ofSeconds(30))).as("a's renewal is fenced off").isFalse();
+        leases.release(shortName, "a");
+        assertThat(leases.findHolder(shortName)).contains("b");
+        leases.release(shortName, "b");
+        assertThat(leases.findHolder(shortName)).isEmpty();
     }
 }

@@ -10,7 +10,8 @@ import io.prism.platform.contracts.GroundTruthPairSubmitted;
 import io.prism.platform.contracts.ModelPromoted;
 import io.prism.platform.contracts.ModelRolledBack;
 import io.prism.platform.contracts.PrismEvent;
-import io.prism.platform.db.TrainingPairEntity;
+import io.prism.trainer.db.TrainingPairEntity;
+import io.prism.trainer.db.TrainingRunRepository;
 import io.prism.platform.db.TrainingRunEntity;
 import io.prism.platform.infra.Infrastructure;
 import io.prism.platform.kafka.KafkaSettings;
@@ -145,20 +146,20 @@ class TrainerEndToEndTest {
             assertThat(holdout).as("deterministic split of this show's pair ids").isBetween(3L, 8L);
             Fixtures.publish(pc.kafkaBootstrap(), events);
 
-            TrainingRunEntity run = awaitFinished(a.store, Duration.ofMinutes(12));
+            TrainingRunEntity run = awaitFinished(a.runs, Duration.ofMinutes(12));
             assertThat(run.status()).as(run.log()).isEqualTo("promoted");
             assertThat(run.trigger()).contains("16 new pairs");
             assertThat(run.stepsDone()).isEqualTo(30);
             assertThat(run.checkpointDir()).startsWith(shared.resolve("promote").toAbsolutePath().toString());
 
             // The bad pairs: rejected with their reasons, and not in the run's snapshot.
-            TrainingPairEntity lied = a.store.pair(events.get(16).pairId()).orElseThrow();
+            TrainingPairEntity lied = a.pairs.findById(events.get(16).pairId()).orElseThrow();
             assertThat(lied.status()).isEqualTo("rejected");
             assertThat(lied.rejectReason()).contains("size mismatch");
-            assertThat(a.store.pair(events.get(17).pairId()).orElseThrow().rejectReason()).contains("not in the blob store");
+            assertThat(a.pairs.findById(events.get(17).pairId()).orElseThrow().rejectReason()).contains("not in the blob store");
             List<UUID> snapshot = new ArrayList<>();
-            a.store.runPairs(run.id(), "train").forEach(p -> snapshot.add(p.id()));
-            a.store.runPairs(run.id(), "holdout").forEach(p -> snapshot.add(p.id()));
+            a.pairs.findOfRun(run.id(), "train").forEach(p -> snapshot.add(p.id()));
+            a.pairs.findOfRun(run.id(), "holdout").forEach(p -> snapshot.add(p.id()));
             assertThat(snapshot).hasSize(16).doesNotContain(events.get(16).pairId(), events.get(17).pairId());
 
             // The registry: v2 is active, a child of v1, with both evaluations and its data snapshot.
@@ -232,7 +233,7 @@ class TrainerEndToEndTest {
             }
             Fixtures.publish(pc.kafkaBootstrap(), events);
 
-            TrainingRunEntity run = awaitFinished(a.store, Duration.ofMinutes(12));
+            TrainingRunEntity run = awaitFinished(a.runs, Duration.ofMinutes(12));
             assertThat(run.status()).as(run.log()).isEqualTo("rejected");
             assertThat(run.candidateVersion()).isEqualTo(2);
             ModelVersion candidate = a.service.registry().find("albedo", 2).orElseThrow();
@@ -258,26 +259,26 @@ class TrainerEndToEndTest {
         TrainerInstance b = null;
         try {
             Fixtures.publish(pc.kafkaBootstrap(), Fixtures.pairs(a.context.blobs(), "neon-resume", "neon", neonForResume, 0));
-            TrainingRunEntity started = awaitValue(() -> a.store.runs("albedo", 5).stream().findFirst(), Duration.ofMinutes(3));
+            TrainingRunEntity started = awaitValue(() -> a.runs.findNewest("albedo", 5).stream().findFirst(), Duration.ofMinutes(3));
             // A second instance on the same database: while A holds the task's lease, B never starts or takes a run.
             b = TrainerInstance.start(pc, env("resume", "trainer-b"));
             TrainerInstance bb = b;
-            TrainingRunEntity checkpointed = awaitValue(() -> a.store.run(started.id())
+            TrainingRunEntity checkpointed = awaitValue(() -> a.runs.findById(started.id())
                     .filter(r -> r.metrics().contains("lastCheckpointStep")), Duration.ofMinutes(8));
             RunExecutor.TickResult tick = b.service.executor().tick("albedo");
             assertThat(tick.outcome()).isEqualTo(RunExecutor.Outcome.LEASE_HELD);
             assertThat(tick.detail()).contains("trainer-a");
-            assertThat(a.store.runs("albedo", 5)).hasSize(1);
+            assertThat(a.runs.findNewest("albedo", 5)).hasSize(1);
 
             // Kill A mid-run: no clean-up, its lease runs out by itself.
             a.service.halt();
             awaitValue(() -> a.service.executor().busy("albedo") ? Optional.empty() : Optional.of(true), Duration.ofMinutes(3));
-            int stepsAtKill = a.store.run(started.id()).orElseThrow().stepsDone();
-            assertThat(a.store.run(started.id()).orElseThrow().status()).isEqualTo("running");
+            int stepsAtKill = a.runs.findById(started.id()).orElseThrow().stepsDone();
+            assertThat(a.runs.findById(started.id()).orElseThrow().status()).isEqualTo("running");
             a.close();
             aClosed = true;
 
-            TrainingRunEntity finished = awaitFinished(bb.store, Duration.ofMinutes(10));
+            TrainingRunEntity finished = awaitFinished(bb.runs, Duration.ofMinutes(10));
             assertThat(finished.id()).isEqualTo(started.id());
             assertThat(finished.status()).as(finished.log()).isIn("promoted", "rejected");
             assertThat(finished.owner()).isEqualTo("trainer-b");
@@ -287,7 +288,7 @@ class TrainerEndToEndTest {
             assertThat(resumedFrom).as("resumed from a checkpoint, not from zero").isGreaterThanOrEqualTo(10).isLessThanOrEqualTo(Math.max(10, stepsAtKill));
             assertThat(resumedFrom % 10).isZero();
             assertThat(finished.log()).contains("resumed by trainer-b (previous owner trainer-a", "resumed from checkpoint at step " + resumedFrom);
-            assertThat(bb.store.runs("albedo", 5)).hasSize(1);
+            assertThat(bb.runs.findNewest("albedo", 5)).hasSize(1);
             assertThat(checkpointed.checkpointDir()).isEqualTo(finished.checkpointDir());
         } finally {
             if (!aClosed) a.close();
@@ -309,8 +310,8 @@ class TrainerEndToEndTest {
         return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static TrainingRunEntity awaitFinished(TrainerStore store, Duration timeout) throws Exception {
-        return awaitValue(() -> store.runs("albedo", 5).stream().filter(r -> r.finishedAt() != null).findFirst(), timeout);
+    static TrainingRunEntity awaitFinished(TrainingRunRepository runs, Duration timeout) throws Exception {
+        return awaitValue(() -> runs.findNewest("albedo", 5).stream().filter(r -> r.finishedAt() != null).findFirst(), timeout);
     }
 
     static <T extends PrismEvent> T awaitEvent(String bootstrap, Class<T> type, Predicate<T> match) throws Exception {

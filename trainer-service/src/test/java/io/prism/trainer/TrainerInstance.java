@@ -2,6 +2,8 @@ package io.prism.trainer;
 
 import io.prism.platform.config.PlatformConfig;
 import io.prism.platform.service.ServiceContext;
+import io.prism.trainer.db.TrainingPairRepository;
+import io.prism.trainer.db.TrainingRunRepository;
 import io.vertx.core.Vertx;
 import java.util.Map;
 
@@ -10,7 +12,8 @@ final class TrainerInstance implements AutoCloseable {
     final Vertx vertx;
     final ServiceContext context;
     final TrainerService service;
-    final TrainerStore store;
+    final TrainingRunRepository runs;
+    final TrainingPairRepository pairs;
     private final DeployedService<TrainerService> deployed;
 
     private TrainerInstance(DeployedService<TrainerService> deployed) {
@@ -18,7 +21,8 @@ final class TrainerInstance implements AutoCloseable {
         this.vertx = deployed.vertx;
         this.context = deployed.context;
         this.service = deployed.service;
-        this.store = new TrainerStore(context.database());
+        this.runs = context.database().repository(TrainingRunRepository.class);
+        this.pairs = context.database().repository(TrainingPairRepository.class);
     }
 
     /** Starts against the database and blob root of {@code shared}, with this instance's own environment. */

@@ -99,10 +99,13 @@ public final class TrainCommand implements Callable<Integer> {
                     : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());
             return 0;
         }
-        TrainConfig cfg = new TrainConfig(task, name, out.toString(), steps, batch, gradAccum, lr == null ? 1e-3 : lr, weightDecay,
-                warmup, 0.05, 1.0, crop, !noFlip, seedTrain, seedVal, seedData, terminal, checkpointEvery, validateEvery,
-                visualiseEvery, validationSteps, initFrom == null ? null : initFrom.toString(), codecFactor, channels, groups,
-                resolution == null ? 128 : resolution, haltAfter, !noResume, threads, command, foregroundWeight);
+        TrainConfig cfg = TrainConfig.defaults(task, out.toString()).withName(name).withSteps(steps).withBatch(batch, gradAccum)
+                .withLearningRate(lr == null ? 1e-3 : lr).withWeightDecay(weightDecay).withWarmupSteps(warmup)
+                .withCropSize(crop).withHorizontalFlip(!noFlip).withSeeds(seedTrain, seedVal, seedData).withTerminalFraction(terminal)
+                .withEvery(checkpointEvery, validateEvery, visualiseEvery).withValidationSteps(validationSteps)
+                .withInitFrom(initFrom == null ? null : initFrom.toString()).withArchitecture(codecFactor, channels, groups)
+                .withProcessingResolution(resolution == null ? 128 : resolution).withHaltAfterStep(haltAfter)
+                .withResume(!noResume).withThreads(threads).withCommand(command).withForegroundWeight(foregroundWeight);
         Trainer.Result r = new Trainer(cfg, System.out).train(train, val);
         System.out.println(r.finished() ? "model: " + r.modelDir() + (r.metrics() == null ? "" : "\n" + r.metrics())
                 : "halted at step " + r.step() + "; checkpoint " + r.checkpointDir());

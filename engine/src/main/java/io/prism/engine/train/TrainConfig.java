@@ -62,20 +62,12 @@ public record TrainConfig(String task, String name, String outputDir, int steps,
         foregroundWeight = foregroundWeight > 0 ? foregroundWeight : 1;
     }
 
-    /** Without a foreground weight (1: masks weigh glass and background alike). */
-    public TrainConfig(String task, String name, String outputDir, int steps, int microBatch, int gradAccumulation,
-                       double learningRate, double weightDecay, int warmupSteps, double minLrFactor, double gradClip,
-                       int cropSize, boolean horizontalFlip, long trainSeed, long validationSeed, long dataSeed,
-                       double terminalFraction, int checkpointEvery, int validateEvery, int visualiseEvery,
-                       int validationSteps, String initFrom, int codecFactor, List<Integer> channels, int groups,
-                       int processingResolution, int haltAfterStep, boolean resume, int threads, String command) {
-        this(task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps, minLrFactor,
-                gradClip, cropSize, horizontalFlip, trainSeed, validationSeed, dataSeed, terminalFraction, checkpointEvery,
-                validateEvery, visualiseEvery, validationSteps, initFrom, codecFactor, channels, groups, processingResolution,
-                haltAfterStep, resume, threads, command, 1);
-    }
-
-    /** Defaults for a small CPU run. */
+    /**
+     * Defaults for a small CPU run from fresh weights: 1000 steps of batch 8, AdamW at 1e-3 (weight decay 1e-4, 50
+     * warm-up steps, cosine to 5 %, clip 1.0), 64² crops with flips, seeds 1/2/3, half the samples at the terminal
+     * timestep, checkpoint / validate / visualise every 250 steps, a 4× codec with widths 32-64-64 and 8 groups at 128²,
+     * resuming from {@code checkpoint-latest}. Callers change what differs with the with-methods.
+     */
     public static TrainConfig defaults(String task, String outputDir) {
         return new TrainConfig(task, task + "-model", outputDir, 1000, 8, 1, 1e-3, 1e-4, 50, 0.05, 1.0,
                 64, true, 1, 2, 3, 0.5, 250, 250, 250, 1, null, 4, List.of(32, 64, 64), 8, 128, 0, true, 0, null, 1);
@@ -85,17 +77,73 @@ public record TrainConfig(String task, String name, String outputDir, int steps,
         return microBatch * gradAccumulation;
     }
 
-    public TrainConfig withSteps(int v) { return copy(v, haltAfterStep, outputDir, initFrom, learningRate, command); }
-    public TrainConfig withHaltAfterStep(int v) { return copy(steps, v, outputDir, initFrom, learningRate, command); }
-    public TrainConfig withOutputDir(String v) { return copy(steps, haltAfterStep, v, initFrom, learningRate, command); }
-    public TrainConfig withInitFrom(String v) { return copy(steps, haltAfterStep, outputDir, v, learningRate, command); }
-    public TrainConfig withLearningRate(double v) { return copy(steps, haltAfterStep, outputDir, initFrom, v, command); }
-    public TrainConfig withCommand(String v) { return copy(steps, haltAfterStep, outputDir, initFrom, learningRate, v); }
+    public TrainConfig withName(String v) { return edit(d -> d.name = v); }
+    public TrainConfig withOutputDir(String v) { return edit(d -> d.outputDir = v); }
+    public TrainConfig withSteps(int v) { return edit(d -> d.steps = v); }
+    /** Batch shape: samples per pass, passes per optimiser step. */
+    public TrainConfig withBatch(int micro, int accumulation) { return edit(d -> { d.microBatch = micro; d.gradAccumulation = accumulation; }); }
+    public TrainConfig withLearningRate(double v) { return edit(d -> d.learningRate = v); }
+    public TrainConfig withWeightDecay(double v) { return edit(d -> d.weightDecay = v); }
+    public TrainConfig withWarmupSteps(int v) { return edit(d -> d.warmupSteps = v); }
+    public TrainConfig withMinLrFactor(double v) { return edit(d -> d.minLrFactor = v); }
+    public TrainConfig withGradClip(double v) { return edit(d -> d.gradClip = v); }
+    public TrainConfig withCropSize(int v) { return edit(d -> d.cropSize = v); }
+    public TrainConfig withHorizontalFlip(boolean v) { return edit(d -> d.horizontalFlip = v); }
+    /** The three seeds: training (noise, timesteps), validation (inference noise), data (order, crops, flips). */
+    public TrainConfig withSeeds(long train, long validation, long data) {
+        return edit(d -> { d.trainSeed = train; d.validationSeed = validation; d.dataSeed = data; });
+    }
+    public TrainConfig withTerminalFraction(double v) { return edit(d -> d.terminalFraction = v); }
+    /** Periodic work: checkpoint, validation and visualisation intervals (0 = at the end only / never for PNGs). */
+    public TrainConfig withEvery(int checkpoint, int validate, int visualise) {
+        return edit(d -> { d.checkpointEvery = checkpoint; d.validateEvery = validate; d.visualiseEvery = visualise; });
+    }
+    public TrainConfig withValidationSteps(int v) { return edit(d -> d.validationSteps = v); }
+    public TrainConfig withInitFrom(String v) { return edit(d -> d.initFrom = v); }
+    /** A fresh model's shape: pixel-unshuffle factor, UNet level widths, GroupNorm groups. */
+    public TrainConfig withArchitecture(int codecFactor, List<Integer> channels, int groups) {
+        return edit(d -> { d.codecFactor = codecFactor; d.channels = channels; d.groups = groups; });
+    }
+    public TrainConfig withProcessingResolution(int v) { return edit(d -> d.processingResolution = v); }
+    public TrainConfig withHaltAfterStep(int v) { return edit(d -> d.haltAfterStep = v); }
+    public TrainConfig withResume(boolean v) { return edit(d -> d.resume = v); }
+    public TrainConfig withThreads(int v) { return edit(d -> d.threads = v); }
+    public TrainConfig withCommand(String v) { return edit(d -> d.command = v); }
+    public TrainConfig withForegroundWeight(double v) { return edit(d -> d.foregroundWeight = v); }
 
-    private TrainConfig copy(int st, int halt, String out, String init, double lr, String cmd) {
-        return new TrainConfig(task, name, out, st, microBatch, gradAccumulation, lr, weightDecay, warmupSteps, minLrFactor,
-                gradClip, cropSize, horizontalFlip, trainSeed, validationSeed, dataSeed, terminalFraction, checkpointEvery,
-                validateEvery, visualiseEvery, validationSteps, init, codecFactor, channels, groups, processingResolution,
-                halt, resume, threads, cmd, foregroundWeight);
+    private TrainConfig edit(java.util.function.Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
+        return d.build();
+    }
+
+    /** A mutable copy the with-methods change one setting of; {@link #build} validates through the constructor. */
+    private static final class Draft {
+        String task, name, outputDir, initFrom, command;
+        int steps, microBatch, gradAccumulation, warmupSteps, cropSize, checkpointEvery, validateEvery, visualiseEvery,
+                validationSteps, codecFactor, groups, processingResolution, haltAfterStep, threads;
+        double learningRate, weightDecay, minLrFactor, gradClip, terminalFraction, foregroundWeight;
+        long trainSeed, validationSeed, dataSeed;
+        boolean horizontalFlip, resume;
+        List<Integer> channels;
+
+        Draft(TrainConfig c) {
+            task = c.task; name = c.name; outputDir = c.outputDir; steps = c.steps; microBatch = c.microBatch;
+            gradAccumulation = c.gradAccumulation; learningRate = c.learningRate; weightDecay = c.weightDecay;
+            warmupSteps = c.warmupSteps; minLrFactor = c.minLrFactor; gradClip = c.gradClip; cropSize = c.cropSize;
+            horizontalFlip = c.horizontalFlip; trainSeed = c.trainSeed; validationSeed = c.validationSeed; dataSeed = c.dataSeed;
+            terminalFraction = c.terminalFraction; checkpointEvery = c.checkpointEvery; validateEvery = c.validateEvery;
+            visualiseEvery = c.visualiseEvery; validationSteps = c.validationSteps; initFrom = c.initFrom;
+            codecFactor = c.codecFactor; channels = c.channels; groups = c.groups; processingResolution = c.processingResolution;
+            haltAfterStep = c.haltAfterStep; resume = c.resume; threads = c.threads; command = c.command;
+            foregroundWeight = c.foregroundWeight;
+        }
+
+        TrainConfig build() {
+            return new TrainConfig(task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
+                    warmupSteps, minLrFactor, gradClip, cropSize, horizontalFlip, trainSeed, validationSeed, dataSeed,
+                    terminalFraction, checkpointEvery, validateEvery, visualiseEvery, validationSteps, initFrom, codecFactor,
+                    channels, groups, processingResolution, haltAfterStep, resume, threads, command, foregroundWeight);
+        }
     }
 }

@@ -60,14 +60,17 @@ public final class TrainShipped {
         for (String c : a.getOrDefault("channels", "32,64,64").split(",")) channels.add(Integer.parseInt(c));
         int steps = Integer.parseInt(a.getOrDefault("steps", "3000"));
         String command = "java -cp <engine test classpath> io.prism.engine.tools.TrainShipped " + String.join(" ", args);
-        TrainConfig cfg = new TrainConfig(task, a.getOrDefault("name", task + "-v1"), a.get("out"), steps,
-                Integer.parseInt(a.getOrDefault("batch", "8")), Integer.parseInt(a.getOrDefault("accum", "1")),
-                Double.parseDouble(a.getOrDefault("lr", "1e-3")), 1e-4, Integer.parseInt(a.getOrDefault("warmup", "100")),
-                0.05, 1.0, Integer.parseInt(a.getOrDefault("crop", "64")), true, 1, 2, 3,
-                Double.parseDouble(a.getOrDefault("terminal", "0.5")), 250,
-                Integer.parseInt(a.getOrDefault("validateEvery", "500")), Integer.parseInt(a.getOrDefault("validateEvery", "500")),
-                1, a.get("initFrom"), Integer.parseInt(a.getOrDefault("factor", "4")), channels, 8, size, 0, true, threads, command,
-                Double.parseDouble(a.getOrDefault("foregroundWeight", "1")));
+        int validateEvery = Integer.parseInt(a.getOrDefault("validateEvery", "500"));
+        TrainConfig cfg = TrainConfig.defaults(task, a.get("out")).withName(a.getOrDefault("name", task + "-v1")).withSteps(steps)
+                .withBatch(Integer.parseInt(a.getOrDefault("batch", "8")), Integer.parseInt(a.getOrDefault("accum", "1")))
+                .withLearningRate(Double.parseDouble(a.getOrDefault("lr", "1e-3")))
+                .withWarmupSteps(Integer.parseInt(a.getOrDefault("warmup", "100")))
+                .withCropSize(Integer.parseInt(a.getOrDefault("crop", "64")))
+                .withTerminalFraction(Double.parseDouble(a.getOrDefault("terminal", "0.5")))
+                .withEvery(250, validateEvery, validateEvery).withInitFrom(a.get("initFrom"))
+                .withArchitecture(Integer.parseInt(a.getOrDefault("factor", "4")), channels, 8).withProcessingResolution(size)
+                .withThreads(threads).withCommand(command)
+                .withForegroundWeight(Double.parseDouble(a.getOrDefault("foregroundWeight", "1")));
         Trainer.Result r = new Trainer(cfg, System.out).train(PairDataset.of(train, String.join("; ", desc)), val);
         // score on the holdout (seeds never used in training or validation) and record it in model.json
         ModelCheckpoint ck = ModelCheckpoint.load(r.modelDir());

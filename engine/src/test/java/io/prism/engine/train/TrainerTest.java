@@ -19,8 +19,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TrainerTest {
 
     static TrainConfig tiny(Path out, int steps) {
-        return new TrainConfig("albedo", "tiny", out.toString(), steps, 2, 2, 2e-3, 1e-4, 2, 0.1, 1.0,
-                16, true, 11, 12, 13, 0.5, 0, 0, 0, 1, null, 2, List.of(8, 16), 4, 32, 0, true, 1, "test", 1);
+        return TrainConfig.defaults("albedo", out.toString()).withName("tiny").withSteps(steps).withBatch(2, 2)
+                .withLearningRate(2e-3).withWarmupSteps(2).withMinLrFactor(0.1).withCropSize(16).withSeeds(11, 12, 13)
+                .withEvery(0, 0, 0).withArchitecture(2, List.of(8, 16), 4).withProcessingResolution(32).withThreads(1)
+                .withCommand("test");
     }
 
     static PairDataset data() {

@@ -6,7 +6,7 @@ import io.prism.platform.contracts.FrameFailed;
 import io.prism.platform.contracts.FrameStatus;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.Database;
-import io.prism.platform.db.FrameRepository;
+import io.prism.worker.db.FrameRepository;
 import io.prism.platform.db.OutboxRepository;
 import io.prism.platform.kafka.KafkaSettings;
 import io.prism.platform.outbox.Outbox;

@@ -8,9 +8,10 @@ import io.prism.platform.contracts.FrameStatus;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.contracts.Task;
 import io.prism.platform.db.Database;
-import io.prism.platform.db.FrameRepository;
+import io.prism.worker.db.FrameRepository;
 import io.prism.platform.db.OutboxRepository;
-import io.prism.platform.db.ResultRepository;
+import io.prism.platform.db.ResultEntity;
+import io.prism.worker.db.ResultRepository;
 import io.prism.platform.outbox.Outbox;
 import io.prism.platform.topics.Topics;
 import io.prism.vision.exr.ExrWriteOptions;
@@ -150,11 +151,10 @@ public final class ResultWriter {
         int inserted = 0;
         for (Stored s : stored) {
             String stats = json(current ? s.stats() : flaggedLate(s.stats()));
-            int n = results.insertIfAbsent(UUID.randomUUID(), f.frameId(), s.r().task(), s.r().modelVersion(),
-                    s.result().sha256(), s.result().size(), s.result().mediaType(),
-                    s.preview().sha256(), s.preview().size(),
+            int n = results.insertIfAbsent(new ResultEntity(UUID.randomUUID(), f.frameId(), s.r().task(), s.r().modelVersion(),
+                    s.result().sha256(), s.result().size(), s.result().mediaType(), s.preview().sha256(), s.preview().size(),
                     s.uncertainty() == null ? null : s.uncertainty().sha256(), s.uncertainty() == null ? null : s.uncertainty().size(),
-                    s.result().width(), s.result().height(), stats, latency);
+                    s.result().width(), s.result().height(), stats, latency, Instant.now()));
             if (n == 1) {
                 inserted++;
                 outbox.enqueue(Topics.RESULTS, FrameProcessed.of(f.frameId(), f.jobId(), s.r().task(), s.r().modelVersion(),

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** All of ingest's own SQL (frames, jobs and the outbox go through platform's repositories). */
+/** Ingest's own tables (watched files, pairs), superseding earlier frame versions, and its reads of the outbox. */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface IngestRepository extends GenericRepository<IngestPairEntity, UUID> {
 

@@ -19,7 +19,7 @@ import io.prism.ingest.validate.RenderRoots;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.db.Database;
 import io.prism.platform.db.FrameEntity;
-import io.prism.platform.db.FrameRepository;
+import io.prism.ingest.db.FrameRepository;
 import io.prism.platform.health.Health;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.AsyncResult;

@@ -43,7 +43,7 @@ class DurabilityCheckTest {
             assertThat(DurabilityCheck.read(c)).isEqualTo(new DurabilityCheck.Settings("on", "on"));
         }
         try (Database db = Database.start(config(pg.jdbcUrl(), Map.of()))) {
-            assertThat(db.repository(FrameRepository.class).count()).isZero();
+            assertThat(db.repository(OutboxRepository.class).count()).isZero();
         }
     }
 
@@ -59,7 +59,7 @@ class DurabilityCheckTest {
                 .hasMessageContaining("PRISM_DB_ALLOW_ASYNC_COMMIT=true")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         try (Database db = Database.start(config(url, Map.of(DurabilityCheck.ALLOW_ASYNC_COMMIT, "true")))) {
-            assertThat(db.repository(FrameRepository.class).count()).as("allowed for a benchmark").isZero();
+            assertThat(db.repository(OutboxRepository.class).count()).as("allowed for a benchmark").isZero();
         }
     }
 

@@ -9,12 +9,14 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Instant;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Flyway migrates an empty database; the repositories do CRUD; the constraints that keep data clean hold. */
+/**
+ * Flyway migrates an empty database; platform's repositories (registry, outbox) and the constraints that keep their
+ * data clean hold. The services' repositories are tested in their modules.
+ */
 class SchemaAndRepositoriesTest {
     static Database db;
     static String url;
@@ -31,12 +33,6 @@ class SchemaAndRepositoriesTest {
         db.close();
     }
 
-    static FrameEntity frame(String job, int number, String sha, int version) {
-        Instant now = Instant.now();
-        return new FrameEntity(UUID.randomUUID(), job, "show", "sh010", "beauty", number, version, "blob:sha256:" + sha, null,
-                sha, 10, "image/x-exr", 64, 32, 4, "submitted", null, "{}", now, now);
-    }
-
     @Test
     void emptyDatabaseIsMigratedWithAllTables() throws Exception {
         Infrastructure infra = TestInfra.shared();
@@ -50,56 +46,6 @@ class SchemaAndRepositoriesTest {
         }
         // Migrating again is a no-op.
         Database.migrate(url, infra.dbUser(), infra.dbPassword());
-    }
-
-    @Test
-    void framesCrudAndIdempotencyConstraints() {
-        JobRepository jobs = db.repository(JobRepository.class);
-        FrameRepository frames = db.repository(FrameRepository.class);
-        assertThat(jobs.insertIfAbsent("job-a", "show", "sh010", "{\"farm\":\"deadline\"}")).isEqualTo(1);
-        assertThat(jobs.insertIfAbsent("job-a", "show", "sh010", "{}")).isEqualTo(0);
-        String sha = "1".repeat(64);
-        FrameEntity f = frames.save(frame("job-a", 1001, sha, 1));
-        assertThat(frames.findById(f.id())).get().extracting(FrameEntity::sha256).isEqualTo(sha);
-        assertThat(frames.findNewestVersion("job-a", "beauty", 1001)).get().extracting(FrameEntity::id).isEqualTo(f.id());
-        assertThat(frames.maxFrameVersion("job-a", "beauty", 1001)).isEqualTo(1);
-        // Two rows cannot claim the same version...
-        assertThatThrownBy(() -> frames.save(frame("job-a", 1001, "2".repeat(64), 1))).hasMessageContaining("frames_version_once");
-        FrameEntity v2 = frames.save(frame("job-a", 1001, "2".repeat(64), 2));
-        // ...but earlier bytes may come back as a newer version (A -> B -> A).
-        FrameEntity v3 = frames.save(frame("job-a", 1001, sha, 3));
-        assertThat(frames.maxFrameVersion("job-a", "beauty", 1001)).isEqualTo(3);
-        assertThat(frames.findNewestVersion("job-a", "beauty", 1001)).get().extracting(FrameEntity::id).isEqualTo(v3.id());
-        assertThat(frames.updateStatus(f.id(), "failed", "unreadable")).isEqualTo(1);
-        assertThat(frames.findById(f.id()).orElseThrow().statusReason()).isEqualTo("unreadable");
-        assertThatThrownBy(() -> frames.updateStatus(f.id(), "exploded", null)).hasMessageContaining("check");
-        // superseded is final: a late outcome for an old version changes nothing
-        markSuperseded(v2.id());
-        assertThat(frames.updateStatus(v2.id(), "processed", null)).isZero();
-        assertThat(frames.findById(v2.id()).orElseThrow().status()).isEqualTo("superseded");
-    }
-
-    private static void markSuperseded(UUID id) {
-        Infrastructure infra = TestInfra.shared();
-        try (Connection c = DriverManager.getConnection(url, infra.dbUser(), infra.dbPassword())) {
-            c.createStatement().execute("UPDATE frames SET status = 'superseded' WHERE id = '" + id + "'");
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Test
-    void resultsAreUniquePerFrameTaskAndModelVersion() {
-        db.repository(JobRepository.class).insertIfAbsent("job-r", "show", "sh020", "{}");
-        FrameEntity f = db.repository(FrameRepository.class).save(frame("job-r", 7, "3".repeat(64), 1));
-        ResultRepository results = db.repository(ResultRepository.class);
-        String sha = "4".repeat(64);
-        assertThat(results.insertIfAbsent(UUID.randomUUID(), f.id(), "albedo", 1, sha, 100, "image/x-exr", null, null, null, null, 64, 32, "{\"mean\":0.5}", 12)).isEqualTo(1);
-        // A redelivered message writes nothing new.
-        assertThat(results.insertIfAbsent(UUID.randomUUID(), f.id(), "albedo", 1, sha, 100, "image/x-exr", null, null, null, null, 64, 32, "{}", 12)).isEqualTo(0);
-        assertThat(results.insertIfAbsent(UUID.randomUUID(), f.id(), "albedo", 2, sha, 100, "image/x-exr", null, null, null, null, 64, 32, "{}", 12)).isEqualTo(1);
-        assertThat(results.findByFrameId(f.id())).hasSize(2);
-        assertThat(results.findByFrameIdAndTaskAndModelVersion(f.id(), "albedo", 1).orElseThrow().statistics()).contains("0.5");
     }
 
     @Test
@@ -134,11 +80,12 @@ class SchemaAndRepositoriesTest {
 
     @Test
     void transactionRollsBackEverythingOnFailure() {
-        JobRepository jobs = db.repository(JobRepository.class);
+        OutboxRepository outbox = db.repository(OutboxRepository.class);
+        long before = outbox.count();
         assertThatThrownBy(() -> db.inTransaction(c -> {
-            jobs.insertIfAbsent("job-tx", "show", "sh", "{}");
+            outbox.save(new OutboxEntity(null, "prism.frames.v1", "tx", "{}", Instant.now(), null, 0, null));
             throw new IllegalStateException("boom");
         })).hasMessageContaining("boom");
-        assertThat(jobs.findById("job-tx")).isEmpty();
+        assertThat(outbox.count()).isEqualTo(before);
     }
 }

@@ -7,8 +7,8 @@ import io.prism.platform.service.ServiceContext;
 import io.prism.results.ResultsApiConfig;
 import io.prism.results.ResultsApiService;
 import io.prism.platform.auth.ApiTokens;
-import io.prism.results.query.ResultsQueries;
-import io.prism.results.query.ResultsQueries.FrameFilter;
+import io.prism.results.db.FrameRepository;
+import io.prism.results.db.FrameRepository.FrameFilter;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -177,12 +177,12 @@ public final class FramesBenchmark implements Callable<Integer> {
 
     /** The frames statement and, for the ids it returns (page size, not the look-ahead row), the results statement. */
     private static List<String> statements(DataSource ds, FrameFilter f) throws Exception {
-        String frames = ResultsQueries.framesStatementForPsql(f);
+        String frames = FrameRepository.framesStatementForPsql(f);
         List<UUID> ids = new ArrayList<>();
         try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(frames)) {
             while (rs.next() && ids.size() < f.limit()) ids.add(UUID.fromString(rs.getString("id")));
         }
-        return ids.isEmpty() ? List.of(frames) : List.of(frames, ResultsQueries.resultsStatementForPsql(ids));
+        return ids.isEmpty() ? List.of(frames) : List.of(frames, FrameRepository.resultsStatementForPsql(ids));
     }
 
     private Measured wrk(String base, Shape shape, Path work, int threads, int connections) throws Exception {

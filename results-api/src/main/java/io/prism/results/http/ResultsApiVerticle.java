@@ -3,6 +3,7 @@ package io.prism.results.http;
 import io.micrometer.core.instrument.Timer;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
+import io.prism.platform.contracts.FrameStatus;
 import io.prism.platform.contracts.Identifiers;
 import io.prism.platform.db.Database;
 import io.prism.platform.health.Health;
@@ -12,9 +13,12 @@ import io.prism.platform.auth.BearerAuth;
 import io.prism.platform.auth.Scope;
 import io.prism.platform.http.Problem;
 import io.prism.results.preview.PngPreviews;
-import io.prism.results.query.Cursor;
-import io.prism.results.query.ResultsQueries;
-import io.prism.results.query.ResultsQueries.ResultBlob;
+import io.prism.platform.db.FrameEntity;
+import io.prism.platform.db.ResultEntity;
+import io.prism.results.db.FrameRepository;
+import io.prism.results.db.JobRepository;
+import io.prism.results.db.ModelRepository;
+import io.prism.results.db.TrainingRunRepository;
 import io.prism.results.reprocess.Reprocessor;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.AbstractVerticle;
@@ -56,7 +60,12 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     public static final String API = "/api/v1";
 
     private final ResultsApiConfig config;
-    private final ResultsQueries queries;
+    private final Database database;
+    /** Looked up when the verticle starts (building the router alone needs no database). */
+    private JobRepository jobs;
+    private FrameRepository frames;
+    private ModelRepository models;
+    private TrainingRunRepository runs;
     private final Reprocessor reprocessor;
     private final BlobStore blobs;
     private final PngPreviews previews;
@@ -68,11 +77,11 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     private BlobResponses blobResponses;
     private HttpServer server;
 
-    public ResultsApiVerticle(ResultsApiConfig config, ResultsQueries queries, Reprocessor reprocessor, BlobStore blobs,
+    public ResultsApiVerticle(ResultsApiConfig config, Database database, Reprocessor reprocessor, BlobStore blobs,
                               PngPreviews previews, Health health, PrometheusMeterRegistry meters, OpenApiDocument openApi,
                               Consumer<Integer> onListening) {
         this.config = config;
-        this.queries = queries;
+        this.database = database;
         this.reprocessor = reprocessor;
         this.blobs = blobs;
         this.previews = previews;
@@ -88,6 +97,10 @@ public final class ResultsApiVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> startPromise) {
+        jobs = database.repository(JobRepository.class);
+        frames = database.repository(FrameRepository.class);
+        models = database.repository(ModelRepository.class);
+        runs = database.repository(TrainingRunRepository.class);
         blobResponses = new BlobResponses(vertx, blobs);
         Router router = router();
         server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
@@ -203,18 +216,23 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     // ---------------------------------------------------------------- jobs and frames
 
     private void listJobs(RoutingContext ctx) {
-        var f = new ResultsQueries.JobFilter(
+        var f = new JobRepository.JobFilter(
                 idParam(ctx, "show"), idParam(ctx, "shot"),
-                oneOf(ctx, "status", ResultsQueries.JOB_STATUSES),
+                oneOf(ctx, "status", JobRepository.STATUSES),
                 instant(ctx, "createdFrom"), instant(ctx, "createdTo"),
                 param(ctx, "cursor") == null ? null : Cursor.job(param(ctx, "cursor")),
                 limit(ctx));
-        json(ctx, 200, () -> queries.jobs(f));
+        json(ctx, 200, () -> {
+            var page = jobs.page(f);
+            var last = page.more() ? page.items().get(page.items().size() - 1) : null;
+            return ResultsJson.page(page, ResultsJson::job,
+                    last == null ? null : Cursor.job(new JobRepository.JobKey(last.createdAt(), last.id())));
+        });
     }
 
     private void getJob(RoutingContext ctx) {
         String id = jobId(ctx);
-        json(ctx, 200, () -> queries.job(id).orElseThrow(() -> ApiException.notFound("no job '" + id + "'")));
+        json(ctx, 200, () -> jobs.findProgress(id).map(ResultsJson::job).orElseThrow(() -> ApiException.notFound("no job '" + id + "'")));
     }
 
     private void listFrames(RoutingContext ctx) {
@@ -224,15 +242,18 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         if (from != null && to != null && from > to) {
             throw ApiException.unprocessable("fromFrame " + from + " is after toFrame " + to);
         }
-        var f = new ResultsQueries.FrameFilter(jobId, oneOf(ctx, "status", ResultsQueries.FRAME_STATUSES), idParam(ctx, "layer"),
+        var f = new FrameRepository.FrameFilter(jobId, oneOf(ctx, "status", FrameStatus.allValues()), idParam(ctx, "layer"),
                 from, to, param(ctx, "cursor") == null ? null : Cursor.frame(param(ctx, "cursor")), limit(ctx),
                 !"false".equals(param(ctx, "results")));
         json(ctx, 200, () -> {
-            JsonObject page = queries.frames(f);
-            if (page.getJsonArray("items").isEmpty() && f.after() == null && !queries.jobExists(jobId)) {
+            var page = frames.page(f);
+            if (page.items().isEmpty() && f.after() == null && !jobs.existsById(jobId)) {
                 throw ApiException.notFound("no job '" + jobId + "'");
             }
-            return page.put("jobId", jobId);
+            FrameEntity last = page.more() ? page.items().get(page.items().size() - 1).frame() : null;
+            String next = last == null ? null : Cursor.frame(new FrameRepository.FrameKey(last.frameNumber(), last.layer(), last.frameVersion()));
+            return ResultsJson.page(page, f.withResults() ? ResultsJson::frameWithResults : r -> ResultsJson.frame(r.frame()), next)
+                    .put("jobId", jobId);
         });
     }
 
@@ -241,30 +262,30 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         int n = pathInt(ctx, "frameNumber");
         String layer = idParam(ctx, "layer");
         json(ctx, 200, () -> {
-            var frames = queries.framesByNumber(jobId, n, layer);
-            if (frames.isEmpty()) {
+            var versions = frames.findByNumber(jobId, n, layer);
+            if (versions.isEmpty()) {
                 throw ApiException.notFound("job '" + jobId + "' has no frame " + n + (layer == null ? "" : " in layer '" + layer + "'"));
             }
-            return new JsonObject().put("jobId", jobId).put("frameNumber", n).put("frames", new JsonArray(new java.util.ArrayList<>(frames)));
+            return new JsonObject().put("jobId", jobId).put("frameNumber", n).put("frames", ResultsJson.array(versions, ResultsJson::frameWithResults));
         });
     }
 
     private void getFrame(RoutingContext ctx) {
         UUID id = uuid(ctx, "frameId");
-        json(ctx, 200, () -> queries.frame(id).orElseThrow(() -> ApiException.notFound("no frame " + id)));
+        json(ctx, 200, () -> frames.findDetail(id).map(ResultsJson::frameDetail).orElseThrow(() -> ApiException.notFound("no frame " + id)));
     }
 
     // ---------------------------------------------------------------- images
 
     private void frameSource(RoutingContext ctx) {
         UUID id = uuid(ctx, "frameId");
-        blob(ctx, () -> queries.frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), null, null);
+        blob(ctx, () -> frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), null, null);
     }
 
     private void framePreview(RoutingContext ctx) {
         UUID id = uuid(ctx, "frameId");
         int maxSide = previewSize(ctx);
-        vertx.<BlobRef>executeBlocking(() -> queries.frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), false)
+        vertx.<BlobRef>executeBlocking(() -> frameSource(id).orElseThrow(() -> ApiException.notFound("no frame " + id)), false)
                 .onFailure(ctx::fail)
                 .onSuccess(source -> sendPreview(ctx, source, PngPreviews.Kind.BEAUTY, maxSide));
     }
@@ -332,10 +353,28 @@ public final class ResultsApiVerticle extends AbstractVerticle {
         });
     }
 
+    /** Which blob of a result to serve. */
+    private enum ResultBlob { IMAGE, PREVIEW, UNCERTAINTY }
+
     private BlobRef resultRef(UUID id, ResultBlob which) {
-        return queries.resultBlob(id, which)
-                .orElseThrow(() -> ApiException.notFound("no result " + id))
-                .orElseThrow(() -> ApiException.notFound("result " + id + " has no " + which.name().toLowerCase() + " image"));
+        ResultEntity r = frames.findResult(id).orElseThrow(() -> ApiException.notFound("no result " + id));
+        BlobRef ref = switch (which) {
+            case IMAGE -> blobRef(r.resultSha256(), r.resultSize(), r.resultMediaType());
+            case PREVIEW -> blobRef(r.previewSha256(), r.previewSize(), "image/png");
+            case UNCERTAINTY -> blobRef(r.uncertaintySha256(), r.uncertaintySize(), null);
+        };
+        if (ref == null) throw ApiException.notFound("result " + id + " has no " + which.name().toLowerCase() + " image");
+        return ref;
+    }
+
+    private static BlobRef blobRef(String sha256, Long size, String mediaType) {
+        return sha256 == null ? null : new BlobRef(BlobStore.uriOf(sha256), sha256, size, mediaType, null, null, null);
+    }
+
+    /** The source (beauty) blob of a frame. */
+    private Optional<BlobRef> frameSource(UUID id) {
+        return frames.findById(id).map(f -> new BlobRef(java.net.URI.create(f.sourceUri()), f.sha256(), f.sizeBytes(),
+                f.mediaType(), f.width(), f.height(), f.channels()));
     }
 
     private void blob(RoutingContext ctx, Callable<BlobRef> ref, String contentType, String name) {
@@ -351,35 +390,38 @@ public final class ResultsApiVerticle extends AbstractVerticle {
     // ---------------------------------------------------------------- models and training
 
     private void listModelTasks(RoutingContext ctx) {
-        json(ctx, 200, () -> new JsonObject().put("items", new JsonArray(new java.util.ArrayList<>(queries.modelTasks()))));
+        json(ctx, 200, () -> new JsonObject().put("items", ResultsJson.array(models.findTasks(), ResultsJson::taskModels)));
     }
 
     private void listModelVersions(RoutingContext ctx) {
         String task = ctx.pathParam("task");
         json(ctx, 200, () -> {
-            var versions = queries.modelVersions(task);
+            var versions = models.findByTaskOrderByVersionDesc(task);
             if (versions.isEmpty()) throw ApiException.notFound("no model versions for task '" + task + "'");
-            return new JsonObject().put("task", task).put("items", new JsonArray(new java.util.ArrayList<>(versions)));
+            return new JsonObject().put("task", task).put("items", ResultsJson.array(versions, ResultsJson::model));
         });
     }
 
     private void getModelVersion(RoutingContext ctx) {
         String task = ctx.pathParam("task");
         int version = pathInt(ctx, "version");
-        json(ctx, 200, () -> queries.modelVersion(task, version)
-                .orElseThrow(() -> ApiException.notFound("no model version " + task + " v" + version)));
+        json(ctx, 200, () -> {
+            var lineage = models.findLineage(task, version);
+            if (lineage.isEmpty()) throw ApiException.notFound("no model version " + task + " v" + version);
+            return ResultsJson.modelWithLineage(lineage, runs.findByCandidate(task, version));
+        });
     }
 
     private void listTrainingRuns(RoutingContext ctx) {
         String task = param(ctx, "task");
-        String status = oneOf(ctx, "status", ResultsQueries.RUN_STATUSES);
+        String status = oneOf(ctx, "status", TrainingRunRepository.STATUSES);
         int limit = limit(ctx);
-        json(ctx, 200, () -> new JsonObject().put("items", new JsonArray(new java.util.ArrayList<>(queries.trainingRuns(task, status, limit)))));
+        json(ctx, 200, () -> new JsonObject().put("items", ResultsJson.array(runs.findNewest(task, status, limit), r -> ResultsJson.run(r, false))));
     }
 
     private void getTrainingRun(RoutingContext ctx) {
         UUID id = uuid(ctx, "runId");
-        json(ctx, 200, () -> queries.trainingRun(id).orElseThrow(() -> ApiException.notFound("no training run " + id)));
+        json(ctx, 200, () -> runs.findById(id).map(r -> ResultsJson.run(r, true)).orElseThrow(() -> ApiException.notFound("no training run " + id)));
     }
 
     // ---------------------------------------------------------------- reprocessing (admin)

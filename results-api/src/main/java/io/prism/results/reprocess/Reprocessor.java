@@ -1,16 +1,20 @@
 package io.prism.results.reprocess;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.Database;
 import io.prism.platform.db.OutboxRepository;
 import io.prism.platform.outbox.Outbox;
 import io.prism.platform.topics.Topics;
 import io.prism.results.http.ApiException;
-import io.prism.results.query.ResultsQueries;
-import io.prism.results.query.ResultsQueries.FrameToResubmit;
+import io.prism.platform.db.FrameEntity;
+import io.prism.results.db.FrameRepository;
+import io.prism.results.db.JobRepository;
+import io.prism.results.db.ModelRepository;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +34,16 @@ public final class Reprocessor {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Database database;
-    private final ResultsQueries queries;
+    private final JobRepository jobs;
+    private final FrameRepository frames;
+    private final ModelRepository models;
     private final int maxFrames;
 
-    public Reprocessor(Database database, ResultsQueries queries, int maxFrames) {
+    public Reprocessor(Database database, int maxFrames) {
         this.database = database;
-        this.queries = queries;
+        this.jobs = database.repository(JobRepository.class);
+        this.frames = database.repository(FrameRepository.class);
+        this.models = database.repository(ModelRepository.class);
         this.maxFrames = maxFrames;
     }
 
@@ -53,10 +61,11 @@ public final class Reprocessor {
             }
             models.put(task, n.intValue());
         }
-        Map<String, Integer> existing = queries.existingModels(models);
-        if (existing.size() != models.size()) {
-            Map<String, Integer> missing = new LinkedHashMap<>(models);
-            existing.keySet().forEach(missing::remove);
+        Map<String, Integer> missing = new LinkedHashMap<>();
+        models.forEach((task, version) -> {
+            if (!this.models.existsByTaskAndVersion(task, version)) missing.put(task, version);
+        });
+        if (!missing.isEmpty()) {
             throw new ApiException(422, "Unprocessable Content", "no such model version(s) in the registry: " + missing,
                     Map.of("unknownModels", new JsonObject(new LinkedHashMap<>(missing))));
         }
@@ -64,14 +73,14 @@ public final class Reprocessor {
     }
 
     public JsonObject reprocessJob(String jobId, Map<String, Integer> models, String layer, Integer from, Integer to, String who) {
-        if (!queries.jobExists(jobId)) {
+        if (!jobs.existsById(jobId)) {
             throw ApiException.notFound("no job '" + jobId + "'");
         }
         if (from != null && to != null && from > to) {
             throw ApiException.unprocessable("fromFrame " + from + " is after toFrame " + to);
         }
         return database.inTransaction(conn -> {
-            List<FrameToResubmit> frames = queries.framesToResubmit(conn, jobId, layer, from, to, maxFrames);
+            List<FrameEntity> frames = this.frames.findToResubmit(jobId, layer, from, to, maxFrames);
             if (frames.isEmpty()) {
                 throw ApiException.unprocessable("the selection matches no frames of job '" + jobId + "'");
             }
@@ -85,24 +94,28 @@ public final class Reprocessor {
 
     public JsonObject reprocessFrame(UUID frameId, Map<String, Integer> models, String who) {
         return database.inTransaction(conn -> {
-            FrameToResubmit f = queries.frameToResubmit(conn, frameId)
+            FrameEntity f = frames.findById(frameId)
                     .orElseThrow(() -> ApiException.notFound("no frame " + frameId));
             return enqueue(List.of(f), models, who, "frame " + frameId);
         });
     }
 
-    private JsonObject enqueue(List<FrameToResubmit> frames, Map<String, Integer> models, String who, String what) {
+    private JsonObject enqueue(List<FrameEntity> frames, Map<String, Integer> models, String who, String what) {
         Outbox outbox = new Outbox(database.repository(OutboxRepository.class));
         JsonArray ids = new JsonArray();
-        for (FrameToResubmit f : frames) {
+        for (FrameEntity f : frames) {
             FrameSubmitted event = FrameSubmitted.of(f.id(), f.jobId(), f.show(), f.shot(), f.layer(), f.frameNumber(),
-                    f.frameVersion(), f.source(), f.sourcePath(), attributes(f.attributes())).reprocessWith(models);
+                    f.frameVersion(), source(f), f.sourcePath(), attributes(f.attributes())).reprocessWith(models);
             outbox.enqueue(Topics.FRAMES, event);
             ids.add(f.id().toString());
         }
         LOG.info("event=reprocess-requested by={} target=\"{}\" frames={} models={}", who, what, frames.size(), models);
         return new JsonObject().put("frames", frames.size()).put("models", new JsonObject(new LinkedHashMap<>(models)))
                 .put("frameIds", ids).put("topic", Topics.FRAMES.name());
+    }
+
+    private static BlobRef source(FrameEntity f) {
+        return new BlobRef(URI.create(f.sourceUri()), f.sha256(), f.sizeBytes(), f.mediaType(), f.width(), f.height(), f.channels());
     }
 
     private static Map<String, String> attributes(String json) {

@@ -9,7 +9,8 @@ import io.prism.platform.db.TrainingRunEntity;
 import io.prism.platform.health.Health;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
-import io.prism.trainer.TrainerStore;
+import io.prism.trainer.db.TrainingPairRepository;
+import io.prism.trainer.db.TrainingRunRepository;
 import io.prism.trainer.dataset.SplitBucket;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
@@ -46,19 +47,22 @@ public final class AdminHttpVerticle extends AbstractVerticle {
     private final int port;
     private final BearerAuth auth;
     private final ModelRegistry registry;
-    private final TrainerStore store;
+    private final TrainingRunRepository runs;
+    private final TrainingPairRepository pairs;
     private final double holdoutFraction;
     private final Health health;
     private final PrometheusMeterRegistry meters;
     private HttpServer server;
 
-    public AdminHttpVerticle(String host, int port, ApiTokens tokens, ModelRegistry registry, TrainerStore store, double holdoutFraction,
+    public AdminHttpVerticle(String host, int port, ApiTokens tokens, ModelRegistry registry, TrainingRunRepository runs,
+                             TrainingPairRepository pairs, double holdoutFraction,
                              Health health, PrometheusMeterRegistry meters) {
         this.host = host;
         this.port = port;
         this.auth = new BearerAuth(tokens);
         this.registry = registry;
-        this.store = store;
+        this.runs = runs;
+        this.pairs = pairs;
         this.holdoutFraction = holdoutFraction;
         this.health = health;
         this.meters = meters;
@@ -91,10 +95,10 @@ public final class AdminHttpVerticle extends AbstractVerticle {
             String reason = reason(body, ctx, "rolled back by hand");
             blocking(ctx, () -> version(registry.rollback(ctx.pathParam("task"), reason)));
         });
-        router.get("/admin/runs").handler(ctx -> blocking(ctx, () -> runs(store.runs(ctx.queryParams().get("task"), 50))));
+        router.get("/admin/runs").handler(ctx -> blocking(ctx, () -> runs(runs.findNewest(ctx.queryParams().get("task"), 50))));
         router.get("/admin/pairs/stats").handler(ctx -> blocking(ctx, () ->
-                new JsonArray(store.pairStatistics(SplitBucket.threshold(holdoutFraction)).stream().map(JsonObject::new).toList())));
-        router.get("/admin/pairs/rejected").handler(ctx -> blocking(ctx, () -> new JsonArray(store.rejectedPairs(100).stream()
+                pairStatistics(pairs.statistics(SplitBucket.threshold(holdoutFraction)))));
+        router.get("/admin/pairs/rejected").handler(ctx -> blocking(ctx, () -> new JsonArray(pairs.findRejected(100).stream()
                 .map(p -> new JsonObject().put("pairId", p.id().toString()).put("show", p.show()).put("style", p.style())
                         .put("reason", p.rejectReason()).put("receivedAt", p.receivedAt().toString())).toList())));
         vertx.createHttpServer().requestHandler(router).listen(port, host)
@@ -146,6 +150,12 @@ public final class AdminHttpVerticle extends AbstractVerticle {
 
     private static JsonArray versions(List<ModelVersion> list) {
         return new JsonArray(list.stream().map(AdminHttpVerticle::version).toList());
+    }
+
+    private static JsonArray pairStatistics(List<TrainingPairRepository.Statistics> list) {
+        return new JsonArray(list.stream().map(s -> new JsonObject().put("show", s.show()).put("style", s.style())
+                .put("accepted", s.accepted()).put("rejected", s.rejected()).put("holdout", s.holdout()).put("train", s.train())
+                .put("albedo", s.albedo()).put("mask", s.mask()).put("lastReceived", s.lastReceived().toString())).toList());
     }
 
     private static JsonArray runs(List<TrainingRunEntity> list) {

@@ -64,8 +64,9 @@ public final class TrainerBenchCommand implements Callable<Integer> {
         Path base = model;
         if (base == null) {
             List<TrainingPair> pairs = data.stream().map(f -> new TrainingPair(f.id(), f.beauty(), f.target())).toList();
-            TrainConfig cfg = new TrainConfig(Task.ALBEDO, "bench-base", work.resolve("base").toString(), 1, 2, 1, 1e-3, 1e-4, 1,
-                    0.1, 1.0, 0, true, 1, 2, 3, 0.5, 0, 0, 0, 1, null, 2, List.of(16, 32), 4, size, 0, false, 0, "bench", 1);
+            TrainConfig cfg = TrainConfig.defaults(Task.ALBEDO, work.resolve("base").toString()).withName("bench-base").withSteps(1)
+                    .withBatch(2, 1).withWarmupSteps(1).withMinLrFactor(0.1).withCropSize(0).withEvery(0, 0, 0)
+                    .withArchitecture(2, List.of(16, 32), 4).withProcessingResolution(size).withResume(false).withCommand("bench");
             base = new Trainer(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
                     .train(PairDataset.of(pairs, "bench"), List.of()).modelDir();
         }

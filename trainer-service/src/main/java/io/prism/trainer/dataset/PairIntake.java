@@ -5,8 +5,8 @@ import io.prism.platform.blob.BlobNotFoundException;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.GroundTruthPairSubmitted;
-import io.prism.platform.db.TrainingPairEntity;
-import io.prism.trainer.TrainerStore;
+import io.prism.trainer.db.TrainingPairEntity;
+import io.prism.trainer.db.TrainingPairRepository;
 import io.prism.vision.ImageFormatException;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
@@ -44,16 +44,16 @@ public final class PairIntake {
         }
     }
 
-    private final TrainerStore store;
+    private final TrainingPairRepository pairs;
     private final BlobStore blobs;
 
-    public PairIntake(TrainerStore store, BlobStore blobs) {
-        this.store = store;
+    public PairIntake(TrainingPairRepository pairs, BlobStore blobs) {
+        this.pairs = pairs;
         this.blobs = blobs;
     }
 
     public Outcome accept(GroundTruthPairSubmitted e) throws TransientFailure {
-        Optional<TrainingPairEntity> known = store.pair(e.pairId());
+        Optional<TrainingPairEntity> known = pairs.findById(e.pairId());
         if (known.isPresent()) {
             return new Outcome(e.pairId(), "accepted".equals(known.get().status()), known.get().rejectReason(), true);
         }
@@ -77,7 +77,7 @@ public final class PairIntake {
                 e.albedo() == null ? null : e.albedo().sha256(), e.albedo() == null ? null : e.albedo().size(),
                 e.mask() == null ? null : e.mask().sha256(), e.mask() == null ? null : e.mask().size(),
                 width, height, SplitBucket.of(e.pairId()), status, reason, Instant.now());
-        boolean inserted = store.insertPair(row);
+        boolean inserted = pairs.insertIfAbsent(row);
         if (reason == null) {
             LOG.info("event=pair-accepted pair={} show={} style={} size={}x{}", e.pairId(), e.show(), e.style(), width, height);
         } else {

@@ -73,12 +73,15 @@ public final class EngineModelTrainer implements ModelTrainer {
         if (MarigoldCheckpoint.isDiffusersFolder(job.baseCheckpoint())) return fineTuneMarigold(job, data, progress);
         ModelSpec base = ModelCheckpoint.load(job.baseCheckpoint()).spec();
         int crop = t.cropSize() > 0 ? t.cropSize() : autoCrop(base, frames);
-        TrainConfig cfg = new TrainConfig(job.task(), job.task() + "-finetune-" + job.runId().substring(0, 8),
-                job.runDir().toString(), t.steps(), t.microBatch(), t.gradAccumulation(), t.learningRate(false), 1e-4,
-                Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)), 0.1, 1.0, crop, true,
-                t.trainSeed(), t.validationSeed(), t.dataSeed(), 0.5, t.checkpointEvery(), 0, 0, 1,
-                job.baseCheckpoint().toString(), 0, null, 0, base.inference().processingResolution(), 0, true,
-                t.threads(), "prism trainer-service run " + job.runId(), foregroundWeight(base));
+        TrainConfig cfg = TrainConfig.defaults(job.task(), job.runDir().toString())
+                .withName(job.task() + "-finetune-" + job.runId().substring(0, 8)).withInitFrom(job.baseCheckpoint().toString())
+                .withArchitecture(0, null, 0) // the base's architecture; the fresh-model fields are recorded as not applicable
+                .withSteps(t.steps()).withBatch(t.microBatch(), t.gradAccumulation())
+                .withLearningRate(t.learningRate(false)).withWarmupSteps(Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
+                .withMinLrFactor(0.1).withCropSize(crop).withSeeds(t.trainSeed(), t.validationSeed(), t.dataSeed())
+                .withEvery(t.checkpointEvery(), 0, 0).withProcessingResolution(base.inference().processingResolution())
+                .withThreads(t.threads()).withCommand("prism trainer-service run " + job.runId())
+                .withForegroundWeight(foregroundWeight(base));
 
         int resumedFrom = checkpointStep(job.runDir());
         progress.started(resumedFrom, t.steps());
@@ -133,7 +136,7 @@ public final class EngineModelTrainer implements ModelTrainer {
         TrainerConfig.Training t = job.training();
         TransparencyTrainConfig cfg = TransparencyTrainConfig.defaults(job.baseCheckpoint().toString(), job.runDir().toString())
                 .withSteps(t.steps()).withBatch(t.microBatch(), t.gradAccumulation())
-                .withLearningRate(t.learningRate(), Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
+                .withLearningRate(t.learningRate(true), Math.min(t.warmupSteps(), Math.max(1, t.steps() / 4)))
                 .withSeeds(t.trainSeed(), t.validationSeed(), t.dataSeed()).withCheckpointEvery(t.checkpointEvery())
                 .withThreads(t.threads()).withCommand("prism trainer-service run " + job.runId());
         int resumedFrom = checkpointStep(job.runDir());

@@ -1,6 +1,6 @@
 package io.prism.trainer.policy;
 
-import io.prism.trainer.TrainerStore;
+import io.prism.trainer.db.LeaseRepository;
 import java.time.Duration;
 
 /**
@@ -15,13 +15,13 @@ import java.time.Duration;
  * last checkpoint), and every renewal is a fencing check: an instance whose lease was taken over stops.
  */
 public final class TaskLease {
-    private final TrainerStore store;
+    private final LeaseRepository leases;
     private final String name;
     private final String owner;
     private final Duration ttl;
 
-    public TaskLease(TrainerStore store, String task, String owner, Duration ttl) {
-        this.store = store;
+    public TaskLease(LeaseRepository leases, String task, String owner, Duration ttl) {
+        this.leases = leases;
         this.name = nameOf(task);
         this.owner = owner;
         this.ttl = ttl;
@@ -32,16 +32,16 @@ public final class TaskLease {
     }
 
     public boolean tryAcquire() {
-        return store.acquireLease(name, owner, ttl);
+        return leases.acquire(name, owner, ttl);
     }
 
     /** False when the lease is no longer ours: the caller must stop working on the task. */
     public boolean renew() {
-        return store.renewLease(name, owner, ttl);
+        return leases.renew(name, owner, ttl);
     }
 
     public void release() {
-        store.releaseLease(name, owner);
+        leases.release(name, owner);
     }
 
     public String owner() {

@@ -1,13 +1,16 @@
 package io.prism.trainer.run;
 
 import io.prism.platform.blob.Sha256;
-import io.prism.platform.db.TrainingPairEntity;
+import io.prism.platform.db.Database;
 import io.prism.platform.db.TrainingRunEntity;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
 import io.prism.trainer.TrainerConfig;
 import io.prism.trainer.TrainerMetrics;
-import io.prism.trainer.TrainerStore;
+import io.prism.trainer.db.LeaseRepository;
+import io.prism.trainer.db.TrainingPairEntity;
+import io.prism.trainer.db.TrainingPairRepository;
+import io.prism.trainer.db.TrainingRunRepository;
 import io.prism.trainer.dataset.SplitBucket;
 import io.prism.trainer.gate.Gate;
 import io.prism.trainer.policy.RunPolicy;
@@ -52,7 +55,9 @@ public final class RunExecutor {
     public record TickResult(Outcome outcome, String detail, UUID runId) {}
 
     private final TrainerConfig config;
-    private final TrainerStore store;
+    private final TrainingRunRepository runs;
+    private final TrainingPairRepository pairs;
+    private final LeaseRepository leases;
     private final ModelRegistry registry;
     private final PairLoader loader;
     private final ModelTrainer trainer;
@@ -67,11 +72,13 @@ public final class RunExecutor {
     /** Stop at the next step, leave the run resumable, give the lease back. */
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    public RunExecutor(TrainerConfig config, TrainerStore store, ModelRegistry registry, PairLoader loader,
+    public RunExecutor(TrainerConfig config, Database db, ModelRegistry registry, PairLoader loader,
                        ModelTrainer trainer, ModelEvaluator evaluator, List<GuardSet> guards, List<GuardSet> replay,
                        TrainerMetrics metrics) {
         this.config = config;
-        this.store = store;
+        this.runs = db.repository(TrainingRunRepository.class);
+        this.pairs = db.repository(TrainingPairRepository.class);
+        this.leases = db.repository(LeaseRepository.class);
         this.registry = registry;
         this.loader = loader;
         this.trainer = trainer;
@@ -118,18 +125,18 @@ public final class RunExecutor {
         if (!busy.add(task)) {
             return new TickResult(Outcome.BUSY, "a run of " + task + " is in progress here", null);
         }
-        TaskLease lease = new TaskLease(store, task, config.instance(), config.leaseTtl());
+        TaskLease lease = new TaskLease(leases, task, config.instance(), config.leaseTtl());
         boolean release = true;
         try {
             if (!lease.tryAcquire()) {
                 return new TickResult(Outcome.LEASE_HELD, "lease " + lease.name() + " is held by "
-                        + store.leaseHolder(lease.name()).orElse("another instance"), null);
+                        + leases.findHolder(lease.name()).orElse("another instance"), null);
             }
-            Optional<TrainingRunEntity> unfinished = store.unfinishedRun(task);
+            Optional<TrainingRunEntity> unfinished = runs.findUnfinished(task);
             TrainingRunEntity run;
             if (unfinished.isPresent()) {
                 run = unfinished.get();
-                store.claimRun(run.id(), config.instance(), "resumed by " + config.instance() + " (previous owner " + run.owner()
+                runs.claim(run.id(), config.instance(), "resumed by " + config.instance() + " (previous owner " + run.owner()
                         + ", " + run.stepsDone() + "/" + run.stepsTotal() + " steps recorded)");
                 LOG.info("event=run-resume task={} run={} previousOwner={} stepsDone={}", task, run.id(), run.owner(), run.stepsDone());
             } else {
@@ -137,16 +144,16 @@ public final class RunExecutor {
                 if (active.isEmpty()) {
                     return new TickResult(Outcome.IDLE, "task " + task + " has no active model to fine-tune", null);
                 }
-                Instant last = store.lastRunStart(task).orElse(null);
+                Instant last = runs.findLastStart(task).orElse(null);
                 int threshold = SplitBucket.threshold(config.holdoutFraction());
-                RunPolicy.Decision d = RunPolicy.decide(config.policy(task), store.countNewPairs(task, last), last,
-                        store.firstPairTime(task).orElse(null), store.countHoldout(task, threshold), config.minHoldout(), Instant.now());
+                RunPolicy.Decision d = RunPolicy.decide(config.policy(task), pairs.countAcceptedSince(task, last), last,
+                        pairs.firstAccepted(task).orElse(null), pairs.countHoldout(task, threshold), config.minHoldout(), Instant.now());
                 if (!d.start()) {
                     return new TickResult(Outcome.IDLE, d.reason(), null);
                 }
-                run = store.createRun(task, active.get().version(), d.reason(), config.training().steps(), config.instance(),
-                        config.runsDir().resolve("{run}").toAbsolutePath().toString(), threshold, config.maxTrainPairs());
-                store.progress(run.id(), config.instance(), 0, Map.of(), "started by " + config.instance() + ": " + d.reason()
+                run = runs.create(task, active.get().version(), d.reason(), config.training().steps(), config.instance(),
+                        config.runsDir(), threshold, config.maxTrainPairs());
+                runs.progress(run.id(), config.instance(), 0, Map.of(), "started by " + config.instance() + ": " + d.reason()
                         + "; base " + task + "-v" + active.get().version());
                 LOG.info("event=run-start task={} run={} base={} trigger=\"{}\"", task, run.id(), active.get().version(), d.reason());
             }
@@ -176,7 +183,7 @@ public final class RunExecutor {
         AtomicInteger lastStep = new AtomicInteger(run.stepsDone());
         ScheduledFuture<?> beat = heartbeats.scheduleAtFixedRate(() -> {
             try {
-                if (!lease.renew() || !store.progress(id, owner, lastStep.get(), Map.of(), null)) {
+                if (!lease.renew() || !runs.progress(id, owner, lastStep.get(), Map.of(), null)) {
                     lost.set(true);
                     LOG.warn("event=run-lease-lost task={} run={} owner={}", task, id, owner);
                 }
@@ -189,8 +196,8 @@ public final class RunExecutor {
             ModelVersion base = registry.find(task, run.baseVersion())
                     .orElseThrow(() -> new IllegalStateException("base version " + task + "-v" + run.baseVersion() + " is not in the registry"));
             Path baseDir = registry.materialize(base, config.modelCacheDir());
-            List<TrainingPairEntity> trainPairs = store.runPairs(id, "train");
-            List<TrainingPairEntity> holdoutPairs = store.runPairs(id, "holdout");
+            List<TrainingPairEntity> trainPairs = pairs.findOfRun(id, "train");
+            List<TrainingPairEntity> holdoutPairs = pairs.findOfRun(id, "holdout");
             List<LabeledFrame> train = new ArrayList<>(loader.load(task, trainPairs));
             int replayed = 0;
             for (GuardSet r : replay) {
@@ -211,7 +218,7 @@ public final class RunExecutor {
                     String line = fromStep > 0 ? "resumed from checkpoint at step " + fromStep + " of " + totalSteps
                             : "training from " + base.label() + " for " + totalSteps + " steps (effective batch "
                             + config.training().effectiveBatch() + ") on " + trainPairs.size() + " pairs + " + replayedFrames + " replay frames";
-                    store.progress(id, owner, fromStep, Map.of("resumedFromStep", fromStep), line);
+                    runs.progress(id, owner, fromStep, Map.of("resumedFromStep", fromStep), line);
                     LOG.info("event=run-training task={} run={} {}", task, id, line);
                 }
 
@@ -225,7 +232,7 @@ public final class RunExecutor {
                         Map<String, Object> m = new LinkedHashMap<>();
                         m.put("loss", loss);
                         m.put("stepsPerSecond", stepsPerSecond);
-                        if (!store.progress(id, owner, step, Map.of("training", m), null)) lost.set(true);
+                        if (!runs.progress(id, owner, step, Map.of("training", m), null)) lost.set(true);
                     }
                     if (lost.get()) throw new RunInterrupted("lease of " + task + " lost");
                     checkAlive("step " + step);
@@ -234,7 +241,7 @@ public final class RunExecutor {
                 @Override
                 public void checkpoint(int step, Path dir) {
                     lastStep.set(step);
-                    store.progress(id, owner, step, Map.of("lastCheckpointStep", step), "checkpoint at step " + step + " in " + dir);
+                    runs.progress(id, owner, step, Map.of("lastCheckpointStep", step), "checkpoint at step " + step + " in " + dir);
                 }
             };
             ModelTrainer.Result trained = trainer.train(new ModelTrainer.Job(task, id.toString(), baseDir, runDir, config.training()), train, progress);
@@ -264,7 +271,7 @@ public final class RunExecutor {
             trained.metrics().forEach((k, v) -> flat.put("train." + k, v));
             ModelVersion candidate = registerOnce(run, trained.checkpoint(), flat, snapshot(id, trainPairs, holdoutPairs, replayed, trained),
                     "fine-tune of " + base.label() + " by run " + id + ": gate " + verdict.summary());
-            store.setCandidate(id, candidate.version());
+            runs.setCandidate(id, candidate.version());
 
             Map<String, Object> runMetrics = new LinkedHashMap<>();
             runMetrics.put("evaluation", Map.of("candidate", candEval, "active", activeEval, "activeVersion", active.version(),
@@ -275,13 +282,13 @@ public final class RunExecutor {
             metrics.gate(task, verdict.passed(), verdict.mainDelta());
             if (verdict.passed()) {
                 registry.promote(task, candidate.version(), "gate passed for run " + id + ": " + verdict.checks().get(0));
-                store.finishRun(id, "promoted", runMetrics, "promoted " + candidate.label() + ": " + verdict.summary());
+                runs.finish(id, "promoted", runMetrics, "promoted " + candidate.label() + ": " + verdict.summary());
                 metrics.runFinished(task, "promoted");
                 LOG.info("event=run-promoted task={} run={} version={} gate=\"{}\"", task, id, candidate.version(), verdict.summary());
                 return new TickResult(Outcome.PROMOTED, verdict.summary(), id);
             }
             registry.reject(task, candidate.version(), verdict.summary());
-            store.finishRun(id, "rejected", runMetrics, "rejected " + candidate.label() + ": " + verdict.summary());
+            runs.finish(id, "rejected", runMetrics, "rejected " + candidate.label() + ": " + verdict.summary());
             metrics.runFinished(task, "rejected");
             LOG.info("event=run-rejected task={} run={} version={} gate=\"{}\"", task, id, candidate.version(), verdict.summary());
             return new TickResult(Outcome.REJECTED, verdict.summary(), id);
@@ -294,7 +301,7 @@ public final class RunExecutor {
                 return new TickResult(Outcome.INTERRUPTED, e.toString(), id);
             }
             LOG.error("event=run-failed task={} run={} reason=\"{}\"", task, id, e.toString(), e);
-            store.finishRun(id, "failed", Map.of("error", e.toString()), "failed: " + e);
+            runs.finish(id, "failed", Map.of("error", e.toString()), "failed: " + e);
             metrics.runFinished(task, "failed");
             return new TickResult(Outcome.FAILED, e.toString(), id);
         } finally {

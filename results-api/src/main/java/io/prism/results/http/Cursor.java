@@ -1,7 +1,10 @@
-package io.prism.results.query;
+package io.prism.results.http;
 
-import io.prism.results.http.ApiException;
+import io.prism.results.db.FrameRepository.FrameKey;
+import io.prism.results.db.JobRepository.JobKey;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 
 /**
@@ -11,12 +14,6 @@ import java.util.Base64;
  */
 public final class Cursor {
     private Cursor() {}
-
-    /** Position after a frame: (frame_number, layer, frame_version) — unique within a job. */
-    public record FrameKey(int frameNumber, String layer, int frameVersion) {}
-
-    /** Position after a job in newest-first order: (created_at in epoch microseconds, id). */
-    public record JobKey(long createdMicros, String id) {}
 
     public static String frame(FrameKey k) {
         return encode("f1:" + k.frameNumber() + ":" + k.frameVersion() + ":" + k.layer());
@@ -31,14 +28,15 @@ public final class Cursor {
         }
     }
 
+    /** A job's position: its creation time in epoch microseconds (the database's precision) and its id. */
     public static String job(JobKey k) {
-        return encode("j1:" + k.createdMicros() + ":" + k.id());
+        return encode("j1:" + ChronoUnit.MICROS.between(Instant.EPOCH, k.createdAt()) + ":" + k.id());
     }
 
     public static JobKey job(String cursor) {
         String[] p = decode(cursor, "j1").split(":", 2);
         try {
-            return new JobKey(Long.parseLong(p[0]), p[1]);
+            return new JobKey(Instant.EPOCH.plus(Long.parseLong(p[0]), ChronoUnit.MICROS), p[1]);
         } catch (RuntimeException e) {
             throw invalid();
         }
