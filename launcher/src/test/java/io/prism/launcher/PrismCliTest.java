@@ -61,12 +61,14 @@ class PrismCliTest {
     void aFailureIsOneLineUnlessVerbose(@TempDir Path dir) throws Exception {
         Path notAnImage = Files.writeString(dir.resolve("frame.exr"), "not an image at all");
         Path out = dir.resolve("out.exr");
-        Result r = run(false, "predict", "--model", dir.toString(), notAnImage.toString(), out.toString());
+        // a real model (loaded first: its input encoding says how the frame is read), so the frame is what fails
+        String model = Path.of(System.getProperty("prism.repo.dir", ".."), "models", "albedo-v1").toString();
+        Result r = run(false, "predict", "--model", model, notAnImage.toString(), out.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip().lines()).hasSize(1);
         assertThat(r.err()).startsWith("prism predict: ").contains("frame.exr").doesNotContain("\tat ");
 
-        Result verbose = run(true, "predict", "--model", dir.toString(), notAnImage.toString(), out.toString());
+        Result verbose = run(true, "predict", "--model", model, notAnImage.toString(), out.toString());
         assertThat(verbose.code()).isEqualTo(1);
         assertThat(verbose.err()).contains("\tat ");
     }
