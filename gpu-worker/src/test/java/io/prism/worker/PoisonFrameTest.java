@@ -1,5 +1,6 @@
 package io.prism.worker;
 
+import io.prism.vision.testing.TestExrs;
 import static io.prism.platform.testing.TestKit.await;
 import static io.prism.worker.WorkerTestKit.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,17 +43,17 @@ class PoisonFrameTest {
     void poisonGoesToTheDeadLetterTopicWithItsReasonAndTheFramesBehindItAreProcessed() throws Exception {
         kit.startWorker(Map.of());
         String job = "poison-job";
-        FrameSubmitted good1 = kit.frame(job, 1, WorkerTestKit.beautyExr(32, 32, 1), 32, 32);
+        FrameSubmitted good1 = kit.frame(job, 1, TestExrs.linearBeauty(32, 32, 1), 32, 32);
         FrameSubmitted unreadable = kit.frame(job, 2, "this is not an image".getBytes(StandardCharsets.UTF_8), null, null);
-        FrameSubmitted wrongSize = kit.frame(job, 3, WorkerTestKit.beautyExr(16, 16, 3), 32, 32); // declared 32x32, is 16x16
+        FrameSubmitted wrongSize = kit.frame(job, 3, TestExrs.linearBeauty(16, 16, 3), 32, 32); // declared 32x32, is 16x16
         FrameSubmitted unknown = FrameSubmitted.of(UUID.randomUUID(), job, "show", "sh010", "beauty", 4, 1,
                 good1.source(), null, Map.of()); // never registered in PostgreSQL
         // reprocessing request for a model version that does not exist
-        FrameSubmitted noSuchModel = kit.frame(job, 8, WorkerTestKit.beautyExr(32, 32, 8), 32, 32).reprocessWith(Map.of("albedo", 99));
+        FrameSubmitted noSuchModel = kit.frame(job, 8, TestExrs.linearBeauty(32, 32, 8), 32, 32).reprocessWith(Map.of("albedo", 99));
         List<FrameSubmitted> behind = List.of(
-                kit.frame(job, 5, WorkerTestKit.beautyExr(32, 32, 5), 32, 32),
-                kit.frame(job, 6, WorkerTestKit.beautyExr(32, 32, 6), 32, 32),
-                kit.frame(job, 7, WorkerTestKit.beautyExr(32, 32, 7), 32, 32));
+                kit.frame(job, 5, TestExrs.linearBeauty(32, 32, 5), 32, 32),
+                kit.frame(job, 6, TestExrs.linearBeauty(32, 32, 6), 32, 32),
+                kit.frame(job, 7, TestExrs.linearBeauty(32, 32, 7), 32, 32));
 
         kit.publish(good1);
         kit.publish(unreadable);

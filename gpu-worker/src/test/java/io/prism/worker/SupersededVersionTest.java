@@ -1,5 +1,6 @@
 package io.prism.worker;
 
+import io.prism.vision.testing.TestExrs;
 import static io.prism.platform.testing.TestKit.await;
 import static io.prism.worker.WorkerTestKit.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,8 +32,8 @@ class SupersededVersionTest {
     @Test
     void lateResultForASupersededVersionIsKeptFlaggedAndLeavesTheStatusAlone() throws Exception {
         String job = "late-" + UUID.randomUUID().toString().substring(0, 8);
-        FrameSubmitted v1 = kit.frame(job, 12, WorkerTestKit.beautyExr(WorkerTestKit.SIZE, WorkerTestKit.SIZE, 1), WorkerTestKit.SIZE, WorkerTestKit.SIZE);
-        FrameSubmitted v2 = secondVersion(v1, WorkerTestKit.beautyExr(WorkerTestKit.SIZE, WorkerTestKit.SIZE, 2));
+        FrameSubmitted v1 = kit.frame(job, 12, TestExrs.linearBeauty(WorkerTestKit.SIZE, WorkerTestKit.SIZE, 1), WorkerTestKit.SIZE, WorkerTestKit.SIZE);
+        FrameSubmitted v2 = secondVersion(v1, TestExrs.linearBeauty(WorkerTestKit.SIZE, WorkerTestKit.SIZE, 2));
         assertThat(kit.count("UPDATE frames SET status = 'superseded' WHERE id = '" + v1.frameId() + "' RETURNING 1")).isEqualTo(1);
 
         kit.startWorker(Map.of("PRISM_WORKER_TASKS", "albedo"));

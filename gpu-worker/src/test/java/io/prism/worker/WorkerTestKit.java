@@ -1,5 +1,6 @@
 package io.prism.worker;
 
+import io.prism.vision.testing.TestExrs;
 import ai.djl.ndarray.NDManager;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,8 +28,6 @@ import io.prism.platform.testing.TestKit;
 import io.prism.platform.topics.TopicAdmin;
 import io.prism.platform.topics.TopicSpec;
 import io.prism.platform.topics.Topics;
-import io.prism.vision.exr.ExrWriteOptions;
-import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.inference.EngineBackend;
 import io.vertx.core.Vertx;
@@ -41,7 +40,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -174,22 +172,6 @@ final class WorkerTestKit implements AutoCloseable, BeforeAllCallback, AfterAllC
         return w;
     }
 
-    /** A linear-light beauty frame as a renderer writes it: HALF RGB EXR with values above 1 in the highlights. */
-    static byte[] beautyExr(int w, int h, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[][] p = new float[3][w * h];
-        float base = (float) rng.nextDouble(0.05, 0.6);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int i = y * w + x;
-                p[0][i] = base * (x + 1) / w;
-                p[1][i] = base * (y + 1) / h;
-                p[2][i] = (x - w / 2) * (x - w / 2) + (y - h / 2) * (y - h / 2) < w ? 3f : base;  // a highlight
-            }
-        }
-        return ExrWriter.encode(new FloatImage(w, h, List.of("R", "G", "B"), p), ExrWriteOptions.defaults());
-    }
-
     /** Stores the bytes, writes the job and frame rows, returns the FrameSubmitted (not yet published). */
     FrameSubmitted frame(String jobId, int number, byte[] bytes, Integer declaredW, Integer declaredH) throws Exception {
         BlobRef ref = blobs.put(bytes, "image/x-exr");
@@ -207,7 +189,7 @@ final class WorkerTestKit implements AutoCloseable, BeforeAllCallback, AfterAllC
     List<FrameSubmitted> goodFrames(int n, int jobs, String prefix) throws Exception {
         List<FrameSubmitted> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(frame(prefix + "-job" + (i % jobs), i, beautyExr(SIZE, SIZE, i), SIZE, SIZE));
+            out.add(frame(prefix + "-job" + (i % jobs), i, TestExrs.linearBeauty(SIZE, SIZE, i), SIZE, SIZE));
         }
         return out;
     }

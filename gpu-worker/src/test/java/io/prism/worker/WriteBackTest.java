@@ -1,5 +1,6 @@
 package io.prism.worker;
 
+import io.prism.vision.testing.TestExrs;
 import static io.prism.platform.testing.TestKit.await;
 import static io.prism.worker.WorkerTestKit.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,7 +53,7 @@ class WriteBackTest {
     void resultsAreWrittenBackUnderThePatternWithTheSourcesWindowsAndCompression() throws Exception {
         Path out = dir.resolve("farm-out");
         try (WorkerTestKit kit = new WorkerTestKit(TestInfra.shared(), dir)) {
-            FloatImage beauty = ExrReader.readImage(WorkerTestKit.beautyExr(32, 32, 1), "beauty");
+            FloatImage beauty = ExrReader.readImage(TestExrs.linearBeauty(32, 32, 1), "beauty");
             // frame 1: only the stored blob is readable here — a PIZ file with shifted windows
             Box2i display1 = new Box2i(0, 0, 39, 44);
             byte[] blob1 = ExrWriter.encode(beauty, ExrWriteOptions.defaults().compression(Compression.PIZ).dataOrigin(3, 5).displayWindow(display1));
@@ -62,7 +63,7 @@ class WriteBackTest {
             Files.createDirectories(original.getParent());
             Box2i display2 = new Box2i(-4, -4, 63, 63);
             ExrWriter.write(original, beauty, ExrWriteOptions.defaults().compression(Compression.RLE).dataOrigin(7, 9).displayWindow(display2));
-            FrameSubmitted stored2 = kit.frame("wb", 2, WorkerTestKit.beautyExr(32, 32, 1), 32, 32);
+            FrameSubmitted stored2 = kit.frame("wb", 2, TestExrs.linearBeauty(32, 32, 1), 32, 32);
             FrameSubmitted f2 = FrameSubmitted.of(stored2.frameId(), stored2.jobId(), stored2.show(), stored2.shot(), stored2.layer(),
                     stored2.frameNumber(), stored2.frameVersion(), stored2.source(), original.toString(), Map.of());
 

@@ -1,5 +1,6 @@
 package io.prism.ingest;
 
+import io.prism.vision.testing.TestExrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prism.ingest.cli.PublishCommand;

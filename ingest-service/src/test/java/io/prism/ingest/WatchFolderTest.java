@@ -1,5 +1,6 @@
 package io.prism.ingest;
 
+import io.prism.vision.testing.TestExrs;
 import static io.prism.platform.testing.TestKit.await;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
 package io.prism.launcher;
 
+import io.prism.vision.testing.TestExrs;
 import static io.prism.platform.testing.TestKit.await;
 import static io.prism.platform.testing.TestKit.count;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,8 +17,6 @@ import io.prism.platform.infra.EmbeddedInfrastructure;
 import io.prism.platform.infra.EmbeddedPostgresServer;
 import io.prism.platform.testing.TestKit;
 import io.prism.platform.topics.Topics;
-import io.prism.vision.exr.ExrWriteOptions;
-import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.image.FloatImage;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -190,7 +189,7 @@ class CrashTest {
         for (int c = 0; c < 3; c++) {
             for (int i = 0; i < SIZE * SIZE; i++) p[c][i] = ((seed * 31 + c * 7 + i) % 97) / 97f;
         }
-        return ExrWriter.encode(new FloatImage(SIZE, SIZE, List.of("R", "G", "B"), p), ExrWriteOptions.defaults());
+        return TestExrs.encode(new FloatImage(SIZE, SIZE, List.of("R", "G", "B"), p));
     }
 
     private Process startInfra(Path infraDir, int kafkaPort, int pgPort, String name) throws Exception {

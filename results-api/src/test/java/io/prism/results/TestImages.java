@@ -1,10 +1,9 @@
 package io.prism.results;
 
+import io.prism.vision.testing.TestExrs;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.results.bench.SyntheticResults;
-import io.prism.vision.exr.ExrWriteOptions;
-import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import io.prism.vision.image.ImageFormat;
@@ -57,12 +56,12 @@ final class TestImages {
                     }
                 }
             }
-            beauty.add(store.put(ExrWriter.encode(b, ExrWriteOptions.defaults()), "image/x-exr"));
-            albedo.add(store.put(ExrWriter.encode(a, ExrWriteOptions.defaults()), "image/x-exr"));
+            beauty.add(store.put(TestExrs.encode(b), "image/x-exr"));
+            albedo.add(store.put(TestExrs.encode(a), "image/x-exr"));
             albedoPng.add(store.put(ImageFiles.encode(a, ImageFormat.PNG, RasterOptions.DEFAULT), "image/png"));
-            mask.add(store.put(ExrWriter.encode(m, ExrWriteOptions.defaults()), "image/x-exr"));
+            mask.add(store.put(TestExrs.encode(m), "image/x-exr"));
             maskPng.add(store.put(ImageFiles.encode(m, ImageFormat.PNG, RasterOptions.DEFAULT), "image/png"));
-            unc.add(store.put(ExrWriter.encode(u, ExrWriteOptions.defaults()), "image/x-exr"));
+            unc.add(store.put(TestExrs.encode(u), "image/x-exr"));
         }
         var blobs = new SyntheticResults.Blobs(shas(beauty), sizes(beauty), "image/x-exr", shas(albedo), sizes(albedo),
                 shas(albedoPng), sizes(albedoPng), shas(mask), sizes(mask), shas(maskPng), sizes(maskPng), shas(unc), sizes(unc), W, H);

@@ -1,5 +1,6 @@
 package io.prism.trainer;
 
+import io.prism.vision.testing.TestExrs;
 import io.prism.engine.train.PairDataset;
 import io.prism.engine.train.TrainConfig;
 import io.prism.engine.train.Trainer;
@@ -14,8 +15,6 @@ import io.prism.simulator.RenderedFrame;
 import io.prism.simulator.Renderer;
 import io.prism.simulator.SceneGenerator;
 import io.prism.simulator.Style;
-import io.prism.vision.exr.ExrWriteOptions;
-import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.image.FloatImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -57,12 +56,8 @@ final class Fixtures {
         return r.modelDir();
     }
 
-    static byte[] exr(FloatImage img) {
-        return ExrWriter.encode(img, ExrWriteOptions.defaults());
-    }
-
     static BlobRef put(BlobStore blobs, FloatImage img) throws Exception {
-        return blobs.put(exr(img), "image/x-exr").withImage(img.width(), img.height(), img.channelCount());
+        return blobs.put(TestExrs.encode(img), "image/x-exr").withImage(img.width(), img.height(), img.channelCount());
     }
 
     /** A pair event for frame {@code i} of a show; the id is derived from show and frame so redelivery is recognisable. */

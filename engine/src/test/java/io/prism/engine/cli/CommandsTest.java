@@ -1,10 +1,9 @@
 package io.prism.engine.cli;
 
+import io.prism.vision.testing.TestExrs;
 import io.prism.engine.Synthetic;
 import io.prism.engine.model.ModelCheckpoint;
 import io.prism.engine.train.TrainingPair;
-import io.prism.vision.exr.ExrWriteOptions;
-import io.prism.vision.exr.ExrWriter;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import org.junit.jupiter.api.Test;
@@ -32,7 +31,7 @@ class CommandsTest {
             planes[3 + c] = albedo.target().planes()[c];
         }
         planes[6] = mask.target().planes()[0];
-        ExrWriter.write(file, new FloatImage(32, 24, names, planes), ExrWriteOptions.defaults());
+        TestExrs.write(file, new FloatImage(32, 24, names, planes));
     }
 
     @Test
