@@ -77,92 +77,73 @@ public record MarigoldTrainConfig(String base, String task, String name, String 
         return microBatch * gradAccumulation;
     }
 
-    public MarigoldTrainConfig withSteps(int v) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, v, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
-    }
-
-    public MarigoldTrainConfig withHaltAfterStep(int v) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                v, resume, threads, device, command, gradientCheckpointing);
-    }
-
-    public MarigoldTrainConfig withOutputDir(String v) {
-        return new MarigoldTrainConfig(base, task, name, v, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
-    }
-
-    public MarigoldTrainConfig withBase(String v) {
-        return new MarigoldTrainConfig(v, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
-    }
+    public MarigoldTrainConfig withSteps(int v) { return edit(d -> d.steps = v); }
+    public MarigoldTrainConfig withHaltAfterStep(int v) { return edit(d -> d.haltAfterStep = v); }
+    public MarigoldTrainConfig withOutputDir(String v) { return edit(d -> d.outputDir = v); }
+    public MarigoldTrainConfig withBase(String v) { return edit(d -> d.base = v); }
 
     /** Batch shape: micro-batch, accumulation. */
     public MarigoldTrainConfig withBatch(int micro, int accumulation) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, micro, accumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
+        return edit(d -> { d.microBatch = micro; d.gradAccumulation = accumulation; });
     }
 
     /** Optimiser schedule: peak rate and warm-up. */
     public MarigoldTrainConfig withLearningRate(double lr, int warmup) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, lr, weightDecay,
-                warmup, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
+        return edit(d -> { d.learningRate = lr; d.warmupSteps = warmup; });
     }
 
     /** Periodic work: checkpoint, validation and visualisation intervals (0 = at the end only / never for PNGs). */
     public MarigoldTrainConfig withEvery(int checkpoint, int validate, int visualise) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpoint, validate, visualise, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
+        return edit(d -> { d.checkpointEvery = checkpoint; d.validateEvery = validate; d.visualiseEvery = visualise; });
     }
 
     /** The three seeds: training (noise, timesteps), validation (inference noise), data (order, flips). */
     public MarigoldTrainConfig withSeeds(long train, long validation, long data) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, train, validation, data,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
+        return edit(d -> { d.trainSeed = train; d.validationSeed = validation; d.dataSeed = data; });
     }
 
-    public MarigoldTrainConfig withProcessingResolution(int v) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, v, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, gradientCheckpointing);
-    }
-
-    public MarigoldTrainConfig withThreads(int v) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, v, device, command, gradientCheckpointing);
-    }
-
-    public MarigoldTrainConfig withCommand(String v) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, v, gradientCheckpointing);
-    }
+    public MarigoldTrainConfig withProcessingResolution(int v) { return edit(d -> d.processingResolution = v); }
+    public MarigoldTrainConfig withThreads(int v) { return edit(d -> d.threads = v); }
+    public MarigoldTrainConfig withCommand(String v) { return edit(d -> d.command = v); }
 
     /** Activation checkpointing per UNet block (for a UNet that does not fit at the wanted batch otherwise). */
-    public MarigoldTrainConfig withGradientCheckpointing(boolean v) {
-        return new MarigoldTrainConfig(base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
-                warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed, dataSeed,
-                multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery, visualiseEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, v);
+    public MarigoldTrainConfig withGradientCheckpointing(boolean v) { return edit(d -> d.gradientCheckpointing = v); }
+
+    private MarigoldTrainConfig edit(java.util.function.Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
+        return d.build();
+    }
+
+    /** A mutable copy that the with-methods change and build back (through the validating constructor). */
+    private static final class Draft {
+        String base, task, name, outputDir, device, command;
+        int steps, microBatch, gradAccumulation, warmupSteps, processingResolution, checkpointEvery, validateEvery,
+                visualiseEvery, validationSteps, haltAfterStep, threads;
+        double learningRate, weightDecay, minLrFactor, gradClip, multiResNoiseStrength;
+        boolean horizontalFlip, multiResNoiseAnnealed, resume, gradientCheckpointing;
+        long trainSeed, validationSeed, dataSeed;
+
+        Draft(MarigoldTrainConfig c) {
+            base = c.base; task = c.task; name = c.name; outputDir = c.outputDir; steps = c.steps;
+            microBatch = c.microBatch; gradAccumulation = c.gradAccumulation; learningRate = c.learningRate;
+            weightDecay = c.weightDecay; warmupSteps = c.warmupSteps; minLrFactor = c.minLrFactor;
+            gradClip = c.gradClip; processingResolution = c.processingResolution; horizontalFlip = c.horizontalFlip;
+            trainSeed = c.trainSeed; validationSeed = c.validationSeed; dataSeed = c.dataSeed;
+            multiResNoiseStrength = c.multiResNoiseStrength; multiResNoiseAnnealed = c.multiResNoiseAnnealed;
+            checkpointEvery = c.checkpointEvery; validateEvery = c.validateEvery; visualiseEvery = c.visualiseEvery;
+            validationSteps = c.validationSteps; haltAfterStep = c.haltAfterStep; resume = c.resume;
+            threads = c.threads; device = c.device; command = c.command;
+            gradientCheckpointing = c.gradientCheckpointing;
+        }
+
+        MarigoldTrainConfig build() {
+            return new MarigoldTrainConfig(
+                    base, task, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay,
+                    warmupSteps, minLrFactor, gradClip, processingResolution, horizontalFlip, trainSeed, validationSeed,
+                    dataSeed, multiResNoiseStrength, multiResNoiseAnnealed, checkpointEvery, validateEvery,
+                    visualiseEvery, validationSteps, haltAfterStep, resume, threads, device, command,
+                    gradientCheckpointing);
+        }
     }
 }

@@ -68,75 +68,60 @@ public record TransparencyTrainConfig(String base, String name, String outputDir
         return microBatch * gradAccumulation;
     }
 
-    public TransparencyTrainConfig withSteps(int v) {
-        return new TransparencyTrainConfig(base, name, outputDir, v, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, widen);
-    }
+    public TransparencyTrainConfig withSteps(int v) { return edit(d -> d.steps = v); }
 
     public TransparencyTrainConfig withBatch(int micro, int accumulation) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, micro, accumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, widen);
+        return edit(d -> { d.microBatch = micro; d.gradAccumulation = accumulation; });
     }
 
     public TransparencyTrainConfig withLearningRate(double lr, int warmup) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, lr, weightDecay, warmup,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, widen);
+        return edit(d -> { d.learningRate = lr; d.warmupSteps = warmup; });
     }
 
-    public TransparencyTrainConfig withProcessingResolution(int v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, v, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, widen);
-    }
+    public TransparencyTrainConfig withProcessingResolution(int v) { return edit(d -> d.processingResolution = v); }
 
     public TransparencyTrainConfig withSeeds(long train, long validation, long data) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, train, validation, data, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, widen);
+        return edit(d -> { d.trainSeed = train; d.validationSeed = validation; d.dataSeed = data; });
     }
 
-    public TransparencyTrainConfig withCheckpointEvery(int v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, v, validationSteps,
-                haltAfterStep, resume, threads, device, command, widen);
+    public TransparencyTrainConfig withCheckpointEvery(int v) { return edit(d -> d.checkpointEvery = v); }
+    public TransparencyTrainConfig withValidationSteps(int v) { return edit(d -> d.validationSteps = v); }
+    public TransparencyTrainConfig withHaltAfterStep(int v) { return edit(d -> d.haltAfterStep = v); }
+    public TransparencyTrainConfig withThreads(int v) { return edit(d -> d.threads = v); }
+    public TransparencyTrainConfig withDevice(String v) { return edit(d -> d.device = v); }
+    public TransparencyTrainConfig withCommand(String v) { return edit(d -> d.command = v); }
+    public TransparencyTrainConfig withWiden(String v) { return edit(d -> d.widen = v); }
+
+    private TransparencyTrainConfig edit(java.util.function.Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
+        return d.build();
     }
 
-    public TransparencyTrainConfig withValidationSteps(int v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, v,
-                haltAfterStep, resume, threads, device, command, widen);
-    }
+    /** A mutable copy that the with-methods change and build back (through the validating constructor). */
+    private static final class Draft {
+        String base, name, outputDir, device, command, widen;
+        int steps, microBatch, gradAccumulation, warmupSteps, processingResolution, checkpointEvery, validationSteps,
+                haltAfterStep, threads;
+        double learningRate, weightDecay, minLrFactor, gradClip;
+        long trainSeed, validationSeed, dataSeed;
+        boolean resume;
 
-    public TransparencyTrainConfig withHaltAfterStep(int v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                v, resume, threads, device, command, widen);
-    }
+        Draft(TransparencyTrainConfig c) {
+            base = c.base; name = c.name; outputDir = c.outputDir; steps = c.steps; microBatch = c.microBatch;
+            gradAccumulation = c.gradAccumulation; learningRate = c.learningRate; weightDecay = c.weightDecay;
+            warmupSteps = c.warmupSteps; minLrFactor = c.minLrFactor; gradClip = c.gradClip;
+            processingResolution = c.processingResolution; trainSeed = c.trainSeed; validationSeed = c.validationSeed;
+            dataSeed = c.dataSeed; checkpointEvery = c.checkpointEvery; validationSteps = c.validationSteps;
+            haltAfterStep = c.haltAfterStep; resume = c.resume; threads = c.threads; device = c.device;
+            command = c.command; widen = c.widen;
+        }
 
-    public TransparencyTrainConfig withThreads(int v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, v, device, command, widen);
-    }
-
-    public TransparencyTrainConfig withDevice(String v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, v, command, widen);
-    }
-
-    public TransparencyTrainConfig withCommand(String v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, v, widen);
-    }
-
-    public TransparencyTrainConfig withWiden(String v) {
-        return new TransparencyTrainConfig(base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
-                minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery, validationSteps,
-                haltAfterStep, resume, threads, device, command, v);
+        TransparencyTrainConfig build() {
+            return new TransparencyTrainConfig(
+                    base, name, outputDir, steps, microBatch, gradAccumulation, learningRate, weightDecay, warmupSteps,
+                    minLrFactor, gradClip, processingResolution, trainSeed, validationSeed, dataSeed, checkpointEvery,
+                    validationSteps, haltAfterStep, resume, threads, device, command, widen);
+        }
     }
 }
