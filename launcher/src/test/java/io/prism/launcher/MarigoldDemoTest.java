@@ -3,47 +3,62 @@ package io.prism.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.prism.engine.diffusers.models.autoencoders.FittedTinyVae;
+import io.prism.engine.marigold.MarigoldCheckpoint;
+import io.prism.engine.marigold.train.LatentCache;
+import io.prism.engine.tools.SimulatedPairs;
+import io.prism.engine.train.TrainingPair;
 import io.prism.launcher.demo.Demo;
 import io.prism.launcher.demo.DemoPlan;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
+import io.prism.vision.image.FloatImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code prism demo --marigold tiny-iid --quick --once}: the whole loop on an imported diffusers Marigold checkpoint
- * (the tiny random-weight Marigold-IID one). It is imported and promoted as albedo v1 and serves the first frames; the
- * trainer fine-tunes it with MarigoldTrainer on the new style's pairs (candidate v2, child of v1, both evaluated on
- * the same holdout and guard frames) and the same gate decides. The frames after the verdict are served by what the
- * verdict left active — v2 when it passed, v1 when it failed — as the results' model versions show. (With the tiny
- * checkpoint's random VAE the decoded albedo barely depends on the UNet, so the gate rejects here: holdout PSNR
- * −0.04 dB against the +0.25 dB it asks for; the demo says so instead of promoting.) The console carries no service
- * log line: the services log to the file the demo names.
+ * {@code prism demo --marigold DIR --quick --once}: the whole loop on an imported diffusers Marigold checkpoint. It is
+ * imported and promoted as albedo v1 and serves the first frames; the trainer fine-tunes it with MarigoldTrainer on
+ * the new style's pairs (candidate v2, child of v1, both evaluated on the same holdout and guard frames) and the
+ * unchanged gate decides. The frames after the verdict are served by what the verdict left active, as the results'
+ * model versions show. The console carries no service log line: the services log to the file the demo names.
+ *
+ * <p>The folder is the tiny random-weight Marigold-IID checkpoint with its VAE fitted to reconstruct the new style
+ * ({@link FittedTinyVae}): the fixture's random VAE decodes every latent to a near-constant image, so no UNet fine-tune
+ * could move the decoded albedo's PSNR (holdout −0.04 dB with it, against the +0.25 dB the gate asks for). A real
+ * Marigold VAE reconstructs; the fit gives the tiny one that property and nothing more — a deterministic autoencoder
+ * fit on neon scenes of other seeds than the demo's shots (so neither the trainer's pairs nor its holdout), beauty and
+ * sRGB albedo preprocessed exactly as the trainer's latent cache encodes them. With it the fine-tune must pass the
+ * gate's normal rules, v2 is promoted, and the worker serves the rest of the new look with v2.
  */
 class MarigoldDemoTest {
     @TempDir
     Path dir;
 
     @Test
-    void anImportedMarigoldModelIsServedFineTunedAndJudgedAndTheVerdictDecidesWhatServesNext() throws Exception {
+    void anImportedMarigoldModelWhoseVaeReconstructsIsFineTunedPassesTheGateAndServesTheNewLookAsV2() throws Exception {
         Path tiny = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata", "marigold-reference", "tiny-iid");
         assumeTrue(Files.isDirectory(tiny), "tiny Marigold checkpoint not found at " + tiny.toAbsolutePath());
-        Path models = Path.of(System.getProperty("prism.repo.dir", "..")).resolve("models");
         DemoPlan plan = DemoPlan.marigoldQuick();
+        Path folder = fittedVae(tiny, dir.resolve("tiny-iid-fitted-vae"), plan);
+        Path models = Path.of(System.getProperty("prism.repo.dir", "..")).resolve("models");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(new TeeStream(console, System.out), true, StandardCharsets.UTF_8);
-        try (Demo demo = new Demo(dir.resolve("demo"), plan, models, tiny, out, false)) {
+        try (Demo demo = new Demo(dir.resolve("demo"), plan, models, folder, out, false)) {
             Demo.Report report = demo.run();
             assertThat(report.submitted()).isEqualTo(plan.totalFrames());
             assertThat(report.processed()).as("every frame processed").isEqualTo(report.submitted());
             assertThat(report.failed()).isZero();
-            assertThat(report.albedoV1()).as("albedo v1 is the imported folder").startsWith("imported tiny-iid (marigold intrinsics model");
+            assertThat(report.albedoV1()).as("albedo v1 is the imported folder")
+                    .startsWith("imported " + folder.getFileName() + " (marigold intrinsics model");
             assertThat(report.albedoByShot().get("sh010")).as("served by the import").isEqualTo(Map.of(1, plan.productionFrames()));
 
             // the fine-tune of the imported v1 finished and was judged: candidate v2 with both evaluations recorded
@@ -52,21 +67,19 @@ class MarigoldDemoTest {
             assertThat(v2.parentVersion()).isEqualTo(1);
             Map<String, Double> m = v2.metrics();
             assertThat(m).containsKeys("holdout.psnr", "active_v1.holdout.psnr", "guard_studio.psnr", "active_v1.guard_studio.psnr", "gate.passed");
-            double gain = m.get("holdout.psnr") - m.get("active_v1.holdout.psnr");
-            boolean passed = m.get("gate.passed") == 1.0;
-            assertThat(report.training()).as("the demo reports the verdict with the gate's checks")
-                    .startsWith((passed ? "promoted" : "rejected") + " candidate v2 (gate holdout.psnr: ");
+            String numbers = String.format("holdout PSNR v1 %.2f dB -> v2 %.2f dB (%+.2f dB); guard studio %.2f -> %.2f dB; %s",
+                    m.get("active_v1.holdout.psnr"), m.get("holdout.psnr"), m.get("holdout.psnr") - m.get("active_v1.holdout.psnr"),
+                    m.get("active_v1.guard_studio.psnr"), m.get("guard_studio.psnr"), report.training());
+            System.out.println("marigold demo gate: " + numbers);
 
-            // the verdict decides what serves the rest of the new look
-            if (passed) {
-                assertThat(gain).as("promoted only when it beat v1 on the holdout by the margin").isGreaterThanOrEqualTo(0.25);
-                assertThat(report.activeAlbedoVersion()).isEqualTo(2);
-                assertThat(report.albedoByShot().get("sh030")).as("after the promotion").isEqualTo(Map.of(2, plan.afterFrames()));
-            } else {
-                assertThat(v2.status()).isEqualTo(ModelVersion.REJECTED);
-                assertThat(report.activeAlbedoVersion()).isEqualTo(1);
-                assertThat(report.albedoByShot().get("sh030")).as("after the rejection").isEqualTo(Map.of(1, plan.afterFrames()));
-            }
+            // the gate's normal rules passed: promoted, with the holdout margin the gate asks for
+            assertThat(report.training()).as(numbers).startsWith("promoted candidate v2 (gate holdout.psnr: ");
+            assertThat(m.get("gate.passed")).as(numbers).isEqualTo(1.0);
+            assertThat(m.get("holdout.psnr") - m.get("active_v1.holdout.psnr")).as(numbers).isGreaterThanOrEqualTo(0.25);
+            assertThat(registry.find("albedo", 2).orElseThrow().status()).isEqualTo(ModelVersion.ACTIVE);
+            assertThat(report.activeAlbedoVersion()).isEqualTo(2);
+            // results.model_version: the worker served the rest of the new look with v2
+            assertThat(report.albedoByShot().get("sh030")).as("after the promotion").isEqualTo(Map.of(2, plan.afterFrames()));
 
             // the console shows progress and the summary only: the services logged to the file the demo names
             String shown = console.toString(StandardCharsets.UTF_8);
@@ -75,6 +88,29 @@ class MarigoldDemoTest {
                     .as("service log lines on the console").isEmpty();
             assertThat(Files.readString(report.serviceLog())).contains("event=service-started").contains("event=run-");
         }
+    }
+
+    /**
+     * The tiny checkpoint with its VAE fitted (60 full-batch steps, lr 5e-3, as the SD3 tiny test fits its VAE) to
+     * reconstruct the beauty and albedo of 12 neon scenes (seeds 1000-1011) rendered at the demo's size and samples,
+     * preprocessed at the model's processing resolution as the trainer encodes them; 4 other neon scenes (2000-2003)
+     * measure the fit. None of them is a demo shot (seeds 101, 202, 303).
+     */
+    static Path fittedVae(Path tiny, Path out, DemoPlan plan) throws Exception {
+        MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(tiny);
+        int resolution = checkpoint.defaultProcessingResolution();
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        List<TrainingPair> train = SimulatedPairs.render("albedo", plan.newStyle(), 1000, 12, 1, plan.size(), plan.samples(), threads);
+        List<TrainingPair> held = SimulatedPairs.render("albedo", plan.newStyle(), 2000, 4, 1, plan.size(), plan.samples(), threads);
+        FittedTinyVae.Fit fit = FittedTinyVae.derive(tiny, out, f -> normalised(train, checkpoint, resolution, f),
+                f -> normalised(held, checkpoint, resolution, f), 60, 5e-3, null, true);
+        System.out.println("marigold demo: " + fit);
+        assertThat(fit.mseAfter()).as("the fitted VAE reconstructs held-out frames and albedos: " + fit).isLessThan(fit.mseBefore() / 2);
+        return out;
+    }
+
+    private static List<FloatImage> normalised(List<TrainingPair> pairs, MarigoldCheckpoint checkpoint, int resolution, int f) {
+        return pairs.stream().flatMap(p -> Arrays.stream(LatentCache.normalised(p, checkpoint, "albedo", resolution, f))).toList();
     }
 
     /** Writes to two streams: the test's capture and the build log. */

@@ -58,7 +58,7 @@ class TransparencyFineTuneIouTest {
         List<TrainingPair> holdout = centreCrops(SimulatedPairs.render("mask", "studio", 9000, 6, 1, 2 * RESOLUTION, 4, 1));
 
         FittedTinyVae.Fit fit = FittedTinyVae.derive(tiny, dir.resolve("base"), f -> normalised(train, f), f -> normalised(holdout, f),
-                60, 5e-3, new FittedTinyVae.Probe("decode(encode(mask)) IoU", TransparencyFineTuneIouTest::maskIou));
+                60, 5e-3, new FittedTinyVae.Probe("decode(encode(mask)) IoU", TransparencyFineTuneIouTest::maskIou), false);
         System.out.println(fit);
         assertThat(fit.probeAfter()).as("held-out masks through the fitted VAE's encode → decode → threshold").isGreaterThan(0.8);
 

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prism.engine.Engines;
 import io.prism.engine.model.FloatTensor;
 import io.prism.engine.model.Safetensors;
@@ -35,13 +37,17 @@ import java.util.function.ToDoubleBiFunction;
  * one property and nothing more: the plain autoencoder fit — posterior mean → decoder, MSE against the input in
  * [−1, 1], full batch (no random draws: deterministic for a given thread count), AdamW without decay, warm-up and cosine
  * decay — on the caller's <em>training</em> images only, preprocessed exactly as the model's latent cache encodes them.
- * Held-out images only measure the fit. The VAE config (scaling and shift factors) is kept; the fitted latents' scale is
- * reported, so that a drift away from the unit-variance noise the diffusion starts from would be visible.
+ * Held-out images only measure the fit. The fitted latents' scale is reported, so that a drift away from the
+ * unit-variance noise the diffusion starts from is visible; with {@code unitLatents} the derived config's
+ * {@code scaling_factor} is set to 1 / std of the training images' latents — how Stable Diffusion's 0.18215 was
+ * derived (Rombach et al., LDM: rescale by the latents' standard deviation) — else the fixture's factors are kept.
  *
- * <p>Everything but {@code vae/diffusion_pytorch_model.safetensors} is linked from the fixture unchanged.
+ * <p>Everything but {@code vae/diffusion_pytorch_model.safetensors} (and with {@code unitLatents} {@code vae/config.json})
+ * is linked from the fixture unchanged.
  */
 public final class FittedTinyVae {
     public static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * A measure of the VAE on the held-out batch (N, 3, H, W) in [−1, 1], taken before and after the fit.
@@ -74,18 +80,20 @@ public final class FittedTinyVae {
      * {@code lr} on the training images. The images are given per VAE downsampling factor (the processing pads to a
      * multiple of it), normalised to [−1, 1], all of one size; PyTorch's thread count is the caller's.
      *
-     * @param probe an extra held-out measure, or null
+     * @param probe       an extra held-out measure, or null
+     * @param unitLatents rescale the config's {@code scaling_factor} so that the training latents have unit std
      */
     public static Fit derive(Path tiny, Path out, IntFunction<List<FloatImage>> train, IntFunction<List<FloatImage>> heldOut,
-                             int steps, double lr, Probe probe) throws IOException {
+                             int steps, double lr, Probe probe, boolean unitLatents) throws IOException {
         try (var files = Files.walk(tiny)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 Path rel = tiny.relativize(f);
-                if (rel.equals(Path.of("vae", WEIGHTS))) continue;
+                if (rel.equals(Path.of("vae", WEIGHTS)) || unitLatents && rel.equals(Path.of("vae", "config.json"))) continue;
                 Files.createDirectories(out.resolve(rel).getParent());
                 Trainer.link(f, out.resolve(rel));
             }
         }
+        Files.createDirectories(out.resolve("vae"));
         Engine engine = Engines.pytorch(0);
         boolean grad = Engines.gradMode(false);
         try (NDManager manager = engine.newBaseManager()) {
@@ -116,13 +124,13 @@ public final class FittedTinyVae {
                 fitted.put(names.get(i), new FloatTensor(weights.get(i).getShape().getShape(), weights.get(i).toFloatArray()));
             }
             Safetensors.write(out.resolve("vae").resolve(WEIGHTS), fitted, Map.of("format", "pt"));
-            double std;
-            try (NDManager m = manager.newSubManager()) {
-                NDArray in = xHeld.duplicate();
-                in.attach(m);
-                NDArray z = vae.toLatent(vae.encode(in).mean());
-                NDArray c = z.sub(z.mean());
-                std = Math.sqrt(c.mul(c).mean().getFloat());
+            double std = latentStd(vae, xHeld);
+            if (unitLatents) {
+                double factor = vae.config().scalingFactor() / latentStd(vae, x);
+                ObjectNode config = (ObjectNode) JSON.readTree(tiny.resolve("vae").resolve("config.json").toFile());
+                config.put("scaling_factor", factor);
+                JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("vae").resolve("config.json").toFile(), config);
+                std *= factor / vae.config().scalingFactor();
             }
             return new Fit(out, mseBefore, mse(vae, xHeld), probe == null ? null : probe.name(), probeBefore,
                     measure(probe, vae, xHeld), std);
@@ -141,6 +149,17 @@ public final class FittedTinyVae {
             for (int c = 0; c < 3; c++) System.arraycopy(im.planes()[c], 0, px, (k * 3 + c) * n, n);
         }
         return manager.create(px, new Shape(images.size(), 3, h, w));
+    }
+
+    /** Standard deviation of the scaled latents (posterior mean) of a batch under the loaded config. */
+    private static double latentStd(AutoencoderKL vae, NDArray x) {
+        try (NDManager m = x.getManager().newSubManager()) {
+            NDArray in = x.duplicate();
+            in.attach(m);
+            NDArray z = vae.toLatent(vae.encode(in).mean());
+            NDArray c = z.sub(z.mean());
+            return Math.sqrt(c.mul(c).mean().getFloat());
+        }
     }
 
     private static double mse(AutoencoderKL vae, NDArray x) {
