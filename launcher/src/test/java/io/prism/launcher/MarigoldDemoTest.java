@@ -100,11 +100,13 @@ class MarigoldDemoTest {
         MarigoldCheckpoint checkpoint = MarigoldCheckpoint.read(tiny);
         int resolution = checkpoint.defaultProcessingResolution();
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        long t0 = System.nanoTime();
         List<TrainingPair> train = SimulatedPairs.render("albedo", plan.newStyle(), 1000, 12, 1, plan.size(), plan.samples(), threads);
         List<TrainingPair> held = SimulatedPairs.render("albedo", plan.newStyle(), 2000, 4, 1, plan.size(), plan.samples(), threads);
+        long t1 = System.nanoTime();
         FittedTinyVae.Fit fit = FittedTinyVae.derive(tiny, out, f -> normalised(train, checkpoint, resolution, f),
                 f -> normalised(held, checkpoint, resolution, f), 60, 5e-3, null, true);
-        System.out.println("marigold demo: " + fit);
+        System.out.printf("marigold demo: %s (rendered in %.1f s, fitted in %.1f s)%n", fit, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
         assertThat(fit.mseAfter()).as("the fitted VAE reconstructs held-out frames and albedos: " + fit).isLessThan(fit.mseBefore() / 2);
         return out;
     }
