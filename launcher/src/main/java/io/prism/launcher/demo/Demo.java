@@ -167,6 +167,7 @@ public final class Demo implements AutoCloseable {
                 Map.entry("PRISM_TRAINER_GUARD_FRAMES", "4"),
                 Map.entry("PRISM_TRAINER_GUARD_SIZE", Integer.toString(Math.min(plan.size(), 64))),
                 Map.entry("PRISM_TRAINER_GUARD_SAMPLES", Integer.toString(plan.samples()))));
+        if (plan.trainerLearningRate() > 0) env.put("PRISM_TRAINER_LEARNING_RATE", Double.toString(plan.trainerLearningRate()));
         PlatformConfig config = infra.applyTo(PlatformConfig.from(new Env(env)));
         if (marigold != null) importAndPromote(config);
         console.say("starting the four services (ingest, gpu-worker, trainer, results-api)");

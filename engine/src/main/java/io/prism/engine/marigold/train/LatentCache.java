@@ -64,7 +64,7 @@ public final class LatentCache {
             for (int i = 0; i < pairs.size(); i++) {
                 for (boolean flip : flips ? new boolean[] {false, true} : new boolean[] {false}) {
                     TrainingPair p = pairs.get(i);
-                    FloatImage image = checkpoint.inputEncoding().encode(finite(InputEncoding.colour(p.beauty(), "beauty of " + p.id())));
+                    FloatImage image = inputImage(p, checkpoint);
                     FloatImage target = targetImage(p, checkpoint.targets().get(supervised));
                     if (flip) {
                         image = ImageOps.flipHorizontal(image);
@@ -135,6 +135,21 @@ public final class LatentCache {
         int[] ps = MarigoldImageProcessor.processingSize(srgb.width(), srgb.height(), resolution);
         int[] pad = MarigoldImageProcessor.padding(ps[0], ps[1], f);
         return MarigoldImageProcessor.padReplicate(MarigoldImageProcessor.resizeAntialias(x, ps[0], ps[1]), pad[0], pad[1]);
+    }
+
+    /**
+     * A pair's image and its ground truth for {@code task} in [−1, 1] at the processing size, exactly as {@link #build}
+     * encodes them (unflipped): what a VAE fitted for this model must reconstruct.
+     */
+    public static FloatImage[] normalised(TrainingPair p, MarigoldCheckpoint checkpoint, String task, int resolution, int f) {
+        MarigoldCheckpoint.Target target = checkpoint.target(task);
+        if (target == null) throw new IllegalArgumentException("no target " + task + " in " + checkpoint.targets());
+        return new FloatImage[] {preprocess(inputImage(p, checkpoint), resolution, f), preprocess(targetImage(p, target), resolution, f)};
+    }
+
+    /** The beauty as the model takes it, in [0, 1]: the checkpoint's input encoding of the finite colour channels. */
+    static FloatImage inputImage(TrainingPair p, MarigoldCheckpoint checkpoint) {
+        return checkpoint.inputEncoding().encode(finite(InputEncoding.colour(p.beauty(), "beauty of " + p.id())));
     }
 
     /** The ground truth in the target's prediction space, in [0, 1]: sRGB-encoded albedo, or linear albedo clipped. */
