@@ -90,7 +90,7 @@ public final class GpuWorker implements AutoCloseable {
                     WriteBack.from(cfg, metrics), deadLetters, metrics);
             w.deploy(write);
             w.deploy(new InferenceVerticle(cfg, queue, models, metrics, write));
-            PrepareVerticle prepare = new PrepareVerticle(cfg, new FrameDecoder(blobs, cfg.maxPixels(), cfg.beautyLayer()), queue, write);
+            PrepareVerticle prepare = new PrepareVerticle(cfg, new FrameDecoder(blobs, cfg.maxPixels(), cfg.beautyLayer()), models, metrics, queue, write);
             w.deploy(prepare);
             w.consumer = new FrameConsumerVerticle(platform.kafkaBootstrap(), cfg, metrics, prepare, write);
             w.deploy(w.consumer);

@@ -82,13 +82,21 @@ public final class InferenceVerticle extends AbstractVerticle {
             for (TaskRequest r : batch) fail(r, "model-unavailable", e.getMessage());
             return;
         }
+        List<FloatImage> images = new ArrayList<>(batch.size());
+        List<TaskRequest> encoded = new ArrayList<>(batch.size());
+        for (TaskRequest r : batch) {
+            FloatImage image = input(r, model);
+            if (image != null) {
+                images.add(image);
+                encoded.add(r);
+            }
+        }
+        if (encoded.isEmpty()) return;
+        batch = encoded;
+        first = batch.get(0);
         long start = System.nanoTime();
         long seq = ++batchSeq;
-        List<FloatImage> images = new ArrayList<>(batch.size());
-        for (TaskRequest r : batch) {
-            metrics.queued(task, start - r.work().consumedNanos());
-            images.add(r.work().srgb());
-        }
+        for (TaskRequest r : batch) metrics.queued(task, start - r.work().consumedNanos());
         List<TaskOutput> outputs;
         try {
             outputs = model.predict(images, cfg.options(task));
@@ -110,6 +118,25 @@ public final class InferenceVerticle extends AbstractVerticle {
             boolean all = w.complete(new FrameWork.TaskResult(task, model.version(), outputs.get(i), seq, batch.size(),
                     (start - w.consumedNanos()) / 1e6, nanos / 1e6 / batch.size()));
             if (all) hand(w);
+        }
+    }
+
+    /**
+     * The frame in the encoding this model declares: made by the prepare stage, or — when the model serving the batch
+     * was not known then (a swap, a reprocessing version loaded on demand) — here, once. Null when it cannot be encoded
+     * (the request has failed).
+     */
+    private FloatImage input(TaskRequest r, LoadedModel model) {
+        var input = r.work().input();
+        if (input.has(model.inputEncoding())) return input.in(model.inputEncoding());
+        long start = System.nanoTime();
+        try {
+            FloatImage image = input.in(model.inputEncoding());
+            metrics.inputEncoded("infer", System.nanoTime() - start);
+            return image;
+        } catch (IllegalArgumentException e) {
+            fail(r, "unusable-pixels", e.getMessage());
+            return null;
         }
     }
 

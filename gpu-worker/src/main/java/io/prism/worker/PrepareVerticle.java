@@ -1,23 +1,30 @@
 package io.prism.worker;
 
 import io.prism.platform.blob.BlobNotFoundException;
+import io.prism.vision.color.InputEncoding;
+import io.prism.worker.model.ModelManager;
 import io.prism.worker.pipeline.BackgroundPriority;
 import io.prism.worker.pipeline.BatchQueue;
 import io.prism.worker.pipeline.FrameDecoder;
 import io.prism.worker.pipeline.FrameWork;
+import io.prism.worker.pipeline.ModelInput;
 import io.prism.worker.pipeline.PoisonFrameException;
 import io.prism.worker.pipeline.TaskRequest;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One job: turn a consumed frame into inference requests. On a small pool ({@code PRISM_WORKER_PREPARE_THREADS}, off
- * the consumer thread) it reads the source blob and decodes it ({@link FrameDecoder}), then puts one
- * {@link TaskRequest} per task into the {@link BatchQueue}. It hands forward only: a frame with no tasks, and a frame
+ * the consumer thread) it reads the source blob and decodes it ({@link FrameDecoder}), encodes it in the input
+ * encoding of each model that serves its tasks now (once per encoding, so that this CPU work stays off the inference
+ * thread; {@link ModelInput}), then puts one {@link TaskRequest} per task into the {@link BatchQueue}. It asks the
+ * {@link ModelManager} (beside the pipeline) which encodings those are; it hands forward only: a frame with no tasks, and a frame
  * that cannot be read (poison at once, I/O trouble after {@code PRISM_WORKER_MAX_ATTEMPTS} tries), go straight to
  * the {@link ResultWriterVerticle}.
  */
@@ -27,12 +34,17 @@ public final class PrepareVerticle extends AbstractVerticle {
     private final FrameDecoder decoder;
     private final BatchQueue queue;
     private final ResultWriterVerticle writer;
+    private final ModelManager models;
+    private final WorkerMetrics metrics;
     private WorkerExecutor pool;
     private volatile boolean stopping;
 
-    public PrepareVerticle(WorkerConfig cfg, FrameDecoder decoder, BatchQueue queue, ResultWriterVerticle writer) {
+    public PrepareVerticle(WorkerConfig cfg, FrameDecoder decoder, ModelManager models, WorkerMetrics metrics, BatchQueue queue,
+                           ResultWriterVerticle writer) {
         this.cfg = cfg;
         this.decoder = decoder;
+        this.models = models;
+        this.metrics = metrics;
         this.queue = queue;
         this.writer = writer;
     }
@@ -58,7 +70,7 @@ public final class PrepareVerticle extends AbstractVerticle {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                w.input(decoder.decode(w.frame()));
+                w.decoded(decoder.decode(w.frame()));
                 break;
             } catch (PoisonFrameException e) {
                 writer.deadLetter(w, null, e.reason(), e.getMessage(), attempt);
@@ -78,6 +90,21 @@ public final class PrepareVerticle extends AbstractVerticle {
                     return;
                 }
             }
+        }
+        Set<InputEncoding> encodings = new LinkedHashSet<>();
+        for (String task : w.tasks()) {
+            models.inputEncoding(task, w.frame().requestedModels().get(task)).ifPresent(encodings::add);
+        }
+        ModelInput input = w.input();
+        for (InputEncoding e : encodings) {
+            long start = System.nanoTime();
+            try {
+                input.in(e);
+            } catch (IllegalArgumentException ex) {
+                writer.deadLetter(w, null, "unusable-pixels", ex.getMessage(), 1);
+                return;
+            }
+            metrics.inputEncoded("prepare", System.nanoTime() - start);
         }
         long now = System.nanoTime();
         for (String task : w.tasks()) {

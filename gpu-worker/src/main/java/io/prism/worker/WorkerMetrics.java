@@ -22,6 +22,7 @@ public final class WorkerMetrics {
     private final Map<String, DistributionSummary> batchSize = new ConcurrentHashMap<>();
     private final Map<String, Counter> processed = new ConcurrentHashMap<>();
     private final Map<String, Counter> failures = new ConcurrentHashMap<>();
+    private final Map<String, Timer> inputEncodeTime = new ConcurrentHashMap<>();
     private final Map<String, Counter> modelLoads = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> activeVersion = new ConcurrentHashMap<>();
     private final Timer writeTime;
@@ -60,6 +61,21 @@ public final class WorkerMetrics {
 
     public void encoded(long nanos) {
         encodeTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One frame encoded for a model ({@code stage}: "prepare", ahead of inference, or "infer", on the inference thread
+     * when the model's encoding was not made ahead).
+     */
+    public void inputEncoded(String stage, long nanos) {
+        inputEncodeTime.computeIfAbsent(stage, s -> Timer.builder("prism_worker_input_encode_seconds").tag("stage", s)
+                .description("one frame encoded in a model's input encoding").register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Frames encoded for a model so far in {@code stage}. */
+    public long inputEncodings(String stage) {
+        Timer t = inputEncodeTime.get(stage);
+        return t == null ? 0 : t.count();
     }
 
     public void written(long nanos) {

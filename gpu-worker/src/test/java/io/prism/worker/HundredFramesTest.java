@@ -93,6 +93,9 @@ class HundredFramesTest {
         double maxBatch = worker.metrics().registry().find("prism_worker_batch_size").summaries().stream()
                 .mapToDouble(s -> s.max()).max().orElse(0);
         assertThat(maxBatch).as("frames arriving together are batched").isGreaterThan(1);
+        assertThat(worker.metrics().inputEncodings("prepare")).as("albedo and mask share the default encoding: one encoding per frame")
+                .isEqualTo(100);
+        assertThat(worker.metrics().inputEncodings("infer")).as("none on the inference thread").isZero();
     }
 
     static BlobRef ref(String sha, long size) {

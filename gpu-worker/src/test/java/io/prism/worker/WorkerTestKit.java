@@ -30,6 +30,7 @@ import io.prism.platform.topics.TopicSpec;
 import io.prism.platform.topics.Topics;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.inference.EngineBackend;
+import io.prism.worker.inference.InferenceBackend;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,11 +164,16 @@ final class WorkerTestKit implements AutoCloseable, BeforeAllCallback, AfterAllC
     }
 
     GpuWorker startWorker(Map<String, String> extra) throws Exception {
+        return startWorker(extra, cfg -> new EngineBackend(cfg.device(), cfg.threads()));
+    }
+
+    /** A worker on a backend of the test's choosing (e.g. one that records what the models are fed). */
+    GpuWorker startWorker(Map<String, String> extra, java.util.function.Function<WorkerConfig, InferenceBackend> backend) throws Exception {
         Map<String, String> env = workerEnv(extra);
         env.putIfAbsent("PRISM_WORKER_INSTANCE", "w" + workers.size());
         WorkerConfig cfg = WorkerConfig.from(new Env(env));
         GpuWorker w = GpuWorker.start(vertx, platform, cfg, db, blobs, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                new EngineBackend(cfg.device(), cfg.threads()));
+                backend.apply(cfg));
         workers.add(w);
         return w;
     }

@@ -26,6 +26,7 @@ import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import io.prism.worker.inference.TaskOutput;
 import io.prism.worker.pipeline.FrameDecoder;
+import io.prism.worker.pipeline.ModelInput;
 import io.prism.worker.pipeline.FrameWork;
 import io.prism.worker.pipeline.WriteBack;
 import java.nio.charset.StandardCharsets;
@@ -119,7 +120,7 @@ class WriteBackTest {
     /** A finished frame as the inference stage hands it on: source header from decoding, one result per task. */
     static FrameWork finished(FrameSubmitted f, ExrHeader header, FloatImage albedo, FloatImage mask) {
         FrameWork w = new FrameWork(null, f.key(), new byte[0], f, List.of("albedo", "mask"));
-        w.input(new FrameDecoder.Decoded(albedo, header));
+        w.decoded(new FrameDecoder.Decoded(ModelInput.sceneLinear(albedo), header));
         w.complete(new FrameWork.TaskResult("albedo", 3, new TaskOutput(albedo, null, Map.of()), 1, 1, 0, 0));
         w.complete(new FrameWork.TaskResult("mask", 2, new TaskOutput(mask, null, Map.of()), 1, 1, 0, 0));
         return w;

@@ -34,6 +34,7 @@ import io.prism.worker.WorkerConfig;
 import io.prism.worker.inference.EngineBackend;
 import io.prism.worker.inference.LoadedModel;
 import io.prism.worker.pipeline.FrameDecoder;
+import io.prism.worker.pipeline.ModelInput;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,8 +142,8 @@ public final class BenchWorkerCommand implements Callable<Integer> {
 
                 EngineBackend backend = new EngineBackend(device, cfg.threads());
                 FrameDecoder decoder = new FrameDecoder(blobs, Long.MAX_VALUE, null);
-                List<FloatImage> inputs = new ArrayList<>();
-                for (FrameSubmitted f : timed) inputs.add(decoder.decode(f).srgb());
+                List<ModelInput> decoded = new ArrayList<>();
+                for (FrameSubmitted f : timed) decoded.add(decoder.decode(f).input());
                 TaskOptions options = cfg.options(task);
                 double engineSeconds = Double.MAX_VALUE;
                 double workerSeconds = Double.MAX_VALUE;
@@ -158,6 +159,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 try (LoadedModel alone = backend.load(task, 1, checkpoint);
                      var producer = new KafkaProducer<String, byte[]>(KafkaSettings.toProperties(KafkaSettings.producer(infra.kafkaBootstrapServers(), "bench")));
                      ResultsReader results = new ResultsReader(infra.kafkaBootstrapServers())) {
+                    List<FloatImage> inputs = decoded.stream().map(d -> d.in(alone.inputEncoding())).toList(); // as the worker feeds the model
                     publish(producer, warm);
                     results.await(warm, Duration.ofMinutes(10));
                     onInferenceThread(backend, () -> { // warm-up

@@ -4,9 +4,9 @@ import io.prism.engine.PredictOptions;
 import io.prism.engine.Prediction;
 import io.prism.engine.Predictor;
 import io.prism.engine.Predictors;
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.TaskOptions;
-import io.prism.worker.pipeline.FrameDecoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * The shipped backend: Prism's DJL engine — its compact checkpoints and imported diffusers Marigold folders alike,
- * through {@link Predictors}.
+ * through {@link Predictors}. Any input encoding a model declares is served: the worker feeds each model its own
+ * ({@link LoadedModel#inputEncoding()}).
  */
 public final class EngineBackend implements InferenceBackend {
     private final String device;
@@ -50,11 +51,6 @@ public final class EngineBackend implements InferenceBackend {
             p.close();
             throw new IllegalArgumentException("checkpoint " + checkpointDir + " is a " + p.task() + " model, registered as " + task + " v" + version);
         }
-        if (!p.inputEncoding().equals(FrameDecoder.ENCODING)) {   // frames are encoded once, before the model is known
-            p.close();
-            throw new IllegalArgumentException(task + " v" + version + " declares input encoding " + p.inputEncoding().describe()
-                    + "; this worker feeds frames as " + FrameDecoder.ENCODING.describe());
-        }
         return new EngineModel(task, version, p);
     }
 
@@ -73,9 +69,14 @@ public final class EngineBackend implements InferenceBackend {
 
     private record EngineModel(String task, int version, Predictor predictor) implements LoadedModel {
         @Override
-        public List<TaskOutput> predict(List<FloatImage> srgbBatch, TaskOptions options) {
+        public InputEncoding inputEncoding() {
+            return predictor.inputEncoding();
+        }
+
+        @Override
+        public List<TaskOutput> predict(List<FloatImage> batch, TaskOptions options) {
             PredictOptions po = options(predictor, options);
-            List<Prediction> predictions = predictor.predict(srgbBatch, po);
+            List<Prediction> predictions = predictor.predict(batch, po);
             List<TaskOutput> out = new ArrayList<>(predictions.size());
             for (Prediction p : predictions) {
                 Prediction.Stats s = p.stats();

@@ -1,5 +1,6 @@
 package io.prism.worker.inference;
 
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.TaskOptions;
 import java.util.List;
@@ -10,8 +11,11 @@ public interface LoadedModel extends AutoCloseable {
 
     int version();
 
-    /** Predicts each frame of the batch (sRGB-encoded RGB inputs, any size); outputs in input order. */
-    List<TaskOutput> predict(List<FloatImage> srgbBatch, TaskOptions options);
+    /** How the model takes its image, as it declares it (model.json / {@code prism_settings.json}). */
+    InputEncoding inputEncoding();
+
+    /** Predicts each frame of the batch (R, G, B in {@link #inputEncoding()}, any size); outputs in input order. */
+    List<TaskOutput> predict(List<FloatImage> batch, TaskOptions options);
 
     @Override
     void close();

@@ -3,6 +3,7 @@ package io.prism.worker.model;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.registry.ModelRegistry;
 import io.prism.platform.registry.ModelVersion;
+import io.prism.vision.color.InputEncoding;
 import io.prism.vision.image.FloatImage;
 import io.prism.worker.TaskOptions;
 import io.prism.worker.WorkerMetrics;
@@ -16,6 +17,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +52,7 @@ public final class ModelManager implements AutoCloseable {
     private final Map<String, Instant> swappedAt = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<LoadedModel> staged = new ConcurrentLinkedQueue<>();
     private final Map<String, Integer> latestWanted = new ConcurrentHashMap<>();
+    private final Map<String, InputEncoding> pinnedEncodings = new ConcurrentHashMap<>();
     private final LinkedHashMap<String, LoadedModel> pinned = new LinkedHashMap<>(4, 0.75f, true);
     private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "prism-model-loader");
@@ -194,12 +197,28 @@ public final class ModelManager implements AutoCloseable {
             throw new ModelUnavailableException("cannot load " + task + " v" + requestedVersion + ": " + e.getMessage());
         }
         pinned.put(key, p);
+        pinnedEncodings.put(key, p.inputEncoding());
         if (pinned.size() > PINNED_CAPACITY) {
             var eldest = pinned.entrySet().iterator().next();
             pinned.remove(eldest.getKey());
+            pinnedEncodings.remove(eldest.getKey());
             eldest.getValue().close();
         }
         return p;
+    }
+
+    /**
+     * Any thread: the input encoding of the model that would take a request now — the active version's, or a
+     * requested version's when it is loaded; empty when that model is not loaded (yet). A read for the prepare stage,
+     * which encodes frames ahead of inference; the inference thread still feeds each batch the encoding of the model
+     * it actually runs.
+     */
+    public Optional<InputEncoding> inputEncoding(String task, Integer requestedVersion) {
+        LoadedModel a = active.get(task);
+        if (requestedVersion == null || (a != null && a.version() == requestedVersion)) {
+            return Optional.ofNullable(a).map(LoadedModel::inputEncoding);
+        }
+        return Optional.ofNullable(pinnedEncodings.get(task + "@" + requestedVersion));
     }
 
     /** Ready when every configured task has a model loaded. */
@@ -238,6 +257,7 @@ public final class ModelManager implements AutoCloseable {
         staged.forEach(LoadedModel::close);
         pinned.values().forEach(LoadedModel::close);
         pinned.clear();
+        pinnedEncodings.clear();
     }
 
     /** The model a request needs cannot be had; the frame fails permanently with reason "model-unavailable". */

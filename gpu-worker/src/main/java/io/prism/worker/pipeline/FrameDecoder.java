@@ -19,24 +19,21 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Reads a submitted frame from the blob store and turns it into the models' input. An EXR's beauty is the layer
- * vision's {@link BeautyLayer} chooses — the resolver ingest uses — as linear working-space RGB (luminance/chroma and
- * the file's primaries converted), encoded by vision's one colour pipeline ({@link InputEncoding#encode});
- * PNG/TIFF/JPEG by {@link InputEncoding#encodeDisplay}. Frames are encoded once for every task, in {@link #ENCODING};
- * a model that declares another encoding is refused at load. Anything that can never work is a
- * {@link PoisonFrameException}; I/O trouble is an IOException (retried).
+ * Reads a submitted frame from the blob store and decodes it, before any model's encoding: an EXR's beauty is the
+ * layer vision's {@link BeautyLayer} chooses — the resolver ingest uses — as linear working-space RGB (luminance/chroma
+ * and the file's primaries converted); a PNG/TIFF/JPEG frame is kept as its display-referred sRGB values. Each model's
+ * own {@link InputEncoding} is applied later, by {@link ModelInput}, once the model is known. Anything that can never
+ * work is a {@link PoisonFrameException} (non-finite pixels included, whatever the encoding); I/O trouble is an
+ * IOException (retried).
  */
 public final class FrameDecoder {
-    /** The input encoding frames are given to every model in. */
-    public static final InputEncoding ENCODING = InputEncoding.DEFAULT;
-
     /**
      * A decoded frame.
      *
-     * @param srgb   the models' input, in {@link #ENCODING} (sRGB-encoded RGB)
+     * @param input  the frame's R, G, B (alpha is not part of a model's input), to be encoded per model
      * @param header the header of the EXR part holding the beauty (windows, compression), null for other formats
      */
-    public record Decoded(FloatImage srgb, ExrHeader header) {}
+    public record Decoded(ModelInput input, ExrHeader header) {}
 
     private final BlobStore blobs;
     private final long maxPixels;
@@ -101,8 +98,10 @@ public final class FrameDecoder {
         if (img.width() == 0 || img.height() == 0) {
             throw new PoisonFrameException("unreadable", name + " has no pixels");
         }
+        boolean exr = format == ImageFormat.EXR;
         try {
-            return new Decoded(format == ImageFormat.EXR ? ENCODING.encode(img) : ENCODING.encodeDisplay(img), header);
+            FloatImage rgb = InputEncoding.requireFinite(InputEncoding.colour(img, exr ? "beauty" : "image"), exr ? "beauty" : "image");
+            return new Decoded(exr ? ModelInput.sceneLinear(rgb) : ModelInput.displayReferred(rgb), header);
         } catch (IllegalArgumentException e) {
             throw new PoisonFrameException("unusable-pixels", e.getMessage(), e);
         }

@@ -3,7 +3,6 @@ package io.prism.worker.pipeline;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.kafka.PollingConsumer;
 import io.prism.vision.exr.ExrHeader;
-import io.prism.vision.image.FloatImage;
 import io.prism.worker.inference.TaskOutput;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +25,7 @@ public final class FrameWork {
     private final FrameSubmitted frame;
     private final List<String> tasks;
     private final long consumedNanos;
-    private volatile FloatImage srgb;
+    private volatile ModelInput input;
     private volatile ExrHeader sourceHeader;
 
     // guarded by this
@@ -56,14 +55,14 @@ public final class FrameWork {
     public FrameSubmitted frame() { return frame; }
     public List<String> tasks() { return tasks; }
     public long consumedNanos() { return consumedNanos; }
-    /** The decoded, sRGB-encoded input (null before decoding and after inference). */
-    public FloatImage srgb() { return srgb; }
+    /** The decoded frame, encoded per model on demand (null before decoding and after inference). */
+    public ModelInput input() { return input; }
     /** The source's EXR header of its beauty part (windows, compression), null for other formats or before decoding. */
     public ExrHeader sourceHeader() { return sourceHeader; }
 
     /** The prepare stage's result: the decoded input and, for an EXR, its beauty part's header. */
-    public void input(FrameDecoder.Decoded decoded) {
-        this.srgb = decoded.srgb();
+    public void decoded(FrameDecoder.Decoded decoded) {
+        this.input = decoded.input();
         this.sourceHeader = decoded.header();
     }
 
@@ -97,9 +96,9 @@ public final class FrameWork {
     public synchronized String failedTask() { return failedTask; }
     public synchronized int attempts() { return attempts; }
 
-    /** Frees the decoded pixels once inference no longer needs them. */
+    /** Frees the decoded pixels and their encodings once inference no longer needs them. */
     public void releaseImage() {
-        srgb = null;
+        input = null;
     }
 
     @Override

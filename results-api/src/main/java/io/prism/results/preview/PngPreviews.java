@@ -19,7 +19,8 @@ import java.util.Map;
  * Browser-viewable PNGs made on the fly from stored images:
  * <ul>
  * <li>{@link Kind#BEAUTY} a source frame as the models see it: vision's {@link InputEncoding} pipeline with
- *     {@link #BEAUTY_ENCODING}, the encoding the worker feeds every model in — the EXR beauty layer, the file's
+ *     {@link #BEAUTY_ENCODING}, the default encoding that every shipped model declares (the worker feeds each model
+ *     its own declared encoding; a model declaring another one sees the same frame differently) — the EXR beauty layer, the file's
  *     primaries converted to the working space, the shoulder tone curve, sRGB (R, G, B; alpha is not part of a model's
  *     input); PNG/TIFF/JPEG sources are display-referred already and shown as they are.</li>
  * <li>{@link Kind#DATA} a data image such as an uncertainty map: the mean of its channels, scaled so its largest
@@ -46,7 +47,7 @@ public final class PngPreviews {
 
     public enum Kind { BEAUTY, DATA }
 
-    /** The encoding of the beauty preview: the worker's model input encoding (gpu-worker's {@code FrameDecoder.ENCODING}). */
+    /** The encoding of the beauty preview: the default model input encoding, what every shipped model declares. */
     public static final InputEncoding BEAUTY_ENCODING = InputEncoding.DEFAULT;
 
     /** The cache key and ETag body of a preview of this image at this size. */
