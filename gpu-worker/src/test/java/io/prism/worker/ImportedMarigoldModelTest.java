@@ -5,12 +5,9 @@ import static io.prism.worker.WorkerTestKit.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.prism.engine.ModelImport;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.ResultEntity;
 import io.prism.worker.db.ResultRepository;
-import io.prism.platform.registry.ModelRegistry;
-import io.prism.platform.registry.ModelVersion;
 import io.prism.vision.image.ImageFiles;
 import io.prism.vision.image.FloatImage;
 import java.nio.file.Files;
@@ -35,22 +32,16 @@ class ImportedMarigoldModelTest {
         Path tiny = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata", "marigold-reference", "tiny-iid");
         assumeTrue(Files.isDirectory(tiny), "Marigold reference fixtures not found at " + tiny.toAbsolutePath());
         GpuWorker worker = kit.startWorker(Map.of("PRISM_WORKER_TASKS", "albedo"));
-        ModelRegistry registry = new ModelRegistry(kit.db, kit.blobs);
-        await("shipped v1 active", Duration.ofSeconds(60), () -> worker.models().activeVersion("albedo") == 1);
-
-        ModelImport prepared = ModelImport.prepare(tiny, "albedo", kit.dir.resolve("import"));
-        ModelVersion v2 = registry.register("albedo", prepared.files(), null, Map.of(), Map.of("source", tiny.toString()), "imported");
-        registry.promote("albedo", v2.version(), "imported Marigold-IID");
-        await("the import swapped in", Duration.ofSeconds(60), () -> worker.models().activeVersion("albedo") == v2.version());
+        int v2 = kit.importAndPromote(worker, tiny, "albedo");
 
         List<FrameSubmitted> frames = kit.goodFrames(3, 1, "marigold");
         for (FrameSubmitted f : frames) kit.publish(f);
         await("every frame processed", Duration.ofSeconds(120),
-                quietly(() -> kit.count("SELECT count(*) FROM results WHERE model_version = " + v2.version()) >= frames.size()));
+                quietly(() -> kit.count("SELECT count(*) FROM results WHERE model_version = " + v2) >= frames.size()));
         ResultRepository results = kit.db.repository(ResultRepository.class);
         for (FrameSubmitted f : frames) {
             ResultEntity r = results.findByFrameId(f.frameId()).get(0);
-            assertThat(r.modelVersion()).isEqualTo(v2.version());
+            assertThat(r.modelVersion()).isEqualTo(v2);
             byte[] exr = kit.blobs.read(new io.prism.platform.contracts.BlobRef(io.prism.platform.blob.BlobStore.uriOf(r.resultSha256()),
                     r.resultSha256(), r.resultSize(), r.resultMediaType(), null, null, null));
             FloatImage img = ImageFiles.read(exr, "result of " + f.frameId());

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.prism.engine.ModelImport;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
 import io.prism.platform.db.ResultEntity;
-import io.prism.platform.registry.ModelRegistry;
-import io.prism.platform.registry.ModelVersion;
 import io.prism.vision.image.FloatImage;
 import io.prism.vision.image.ImageFiles;
 import io.prism.worker.db.ResultRepository;
@@ -52,23 +49,17 @@ class ImportedTransparencyModelTest {
         json.writeValue(folder.resolve("model_index.json").toFile(), index.put("default_processing_resolution", 32));
 
         GpuWorker worker = kit.startWorker(Map.of("PRISM_WORKER_TASKS", "mask"));
-        ModelRegistry registry = new ModelRegistry(kit.db, kit.blobs);
-        await("shipped v1 active", Duration.ofSeconds(60), () -> worker.models().activeVersion("mask") == 1);
-
-        ModelImport prepared = ModelImport.prepare(folder, "mask", kit.dir.resolve("import"));
-        ModelVersion v2 = registry.register("mask", prepared.files(), null, Map.of(), Map.of("source", shared.toString()), "imported");
-        registry.promote("mask", v2.version(), "imported SD3 transparency");
-        await("the import swapped in", Duration.ofSeconds(60), () -> worker.models().activeVersion("mask") == v2.version());
+        int v2 = kit.importAndPromote(worker, folder, "mask");
 
         List<FrameSubmitted> frames = kit.goodFrames(3, 1, "sd3");
         for (FrameSubmitted f : frames) kit.publish(f);
         await("every frame processed", Duration.ofSeconds(120),
-                quietly(() -> kit.count("SELECT count(*) FROM results WHERE model_version = " + v2.version()) >= frames.size()));
+                quietly(() -> kit.count("SELECT count(*) FROM results WHERE model_version = " + v2) >= frames.size()));
         ResultRepository results = kit.db.repository(ResultRepository.class);
         for (FrameSubmitted f : frames) {
             ResultEntity r = results.findByFrameId(f.frameId()).get(0);
             assertThat(r.task()).isEqualTo("mask");
-            assertThat(r.modelVersion()).isEqualTo(v2.version());
+            assertThat(r.modelVersion()).isEqualTo(v2);
             FloatImage img = ImageFiles.read(blob(r.resultSha256(), r.resultSize(), r.resultMediaType()), "result of " + f.frameId());
             assertThat(img.width()).isEqualTo(WorkerTestKit.SIZE);
             assertThat(img.channels()).as("the binary mask and the ensemble's continuous mean").contains("Y")

@@ -1,5 +1,8 @@
 package io.prism.worker;
 
+import io.prism.platform.registry.ModelVersion;
+import io.prism.platform.registry.ModelRegistry;
+import io.prism.engine.ModelImport;
 import io.prism.vision.testing.TestExrs;
 import ai.djl.ndarray.NDManager;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -161,6 +164,20 @@ final class WorkerTestKit implements AutoCloseable, BeforeAllCallback, AfterAllC
         env.put("PRISM_WORKER_MODEL_CACHE", dir.resolve("model-cache").toString());
         env.putAll(extra);
         return env;
+    }
+
+    /**
+     * Imports a diffusers folder ({@code prism models import}'s preparation), registers it as the next version of
+     * {@code task}, promotes it and waits until {@code worker} serves it; returns the version.
+     */
+    int importAndPromote(GpuWorker worker, Path folder, String task) throws Exception {
+        ModelRegistry registry = new ModelRegistry(db, blobs);
+        TestKit.await("shipped v1 active", Duration.ofSeconds(60), () -> worker.models().activeVersion(task) == 1);
+        ModelImport prepared = ModelImport.prepare(folder, task, dir.resolve("import-" + task));
+        ModelVersion v = registry.register(task, prepared.files(), null, Map.of(), Map.of("source", folder.toString()), "imported");
+        registry.promote(task, v.version(), "imported " + folder.getFileName());
+        TestKit.await("the import swapped in", Duration.ofSeconds(60), () -> worker.models().activeVersion(task) == v.version());
+        return v.version();
     }
 
     GpuWorker startWorker(Map<String, String> extra) throws Exception {
