@@ -5,8 +5,7 @@ import static io.prism.worker.WorkerTestKit.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prism.engine.testing.TinyCheckpoints;
 import io.prism.platform.blob.BlobStore;
 import io.prism.platform.contracts.BlobRef;
 import io.prism.platform.contracts.FrameSubmitted;
@@ -37,16 +36,7 @@ class ImportedTransparencyModelTest {
         Path shared = Path.of(System.getProperty("prism.shared.dir", "../shared"), "testdata", "sd3-reference", "tiny-transparency");
         assumeTrue(Files.isDirectory(shared), "SD3 reference fixtures not found at " + shared.toAbsolutePath());
         // the tiny folder stating the size it is served at (the reference's 1024 px would take minutes per frame here)
-        Path folder = kit.dir.resolve("tiny-32");
-        try (var files = Files.walk(shared)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                Files.createDirectories(folder.resolve(shared.relativize(f)).getParent());
-                Files.copy(f, folder.resolve(shared.relativize(f)));
-            }
-        }
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode index = (ObjectNode) json.readTree(folder.resolve("model_index.json").toFile());
-        json.writeValue(folder.resolve("model_index.json").toFile(), index.put("default_processing_resolution", 32));
+        Path folder = TinyCheckpoints.servedAt(shared, 32, kit.dir.resolve("tiny-32"));
 
         GpuWorker worker = kit.startWorker(Map.of("PRISM_WORKER_TASKS", "mask"));
         int v2 = kit.importAndPromote(worker, folder, "mask");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prism.engine.testing.TinyCheckpoints;
 import io.prism.engine.ModelImport;
 import io.prism.engine.marigold.MarigoldCheckpoint;
 import io.prism.engine.transparency.TransparencyPredictor;
@@ -49,16 +49,7 @@ class ImportedModelFineTuneTest {
     void anImportedSd3MaskModelIsFineTunedAndScoredByTheEngineAdapters(@TempDir Path dir) throws Exception {
         Path shared = fixture("sd3-reference", "tiny-transparency");
         // the tiny folder stating the processing size it is served at (the reference's 1024 px would take minutes here)
-        Path folder = dir.resolve("tiny-32");
-        try (var files = Files.walk(shared)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                Files.createDirectories(folder.resolve(shared.relativize(f)).getParent());
-                Files.copy(f, folder.resolve(shared.relativize(f)));
-            }
-        }
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode index = (ObjectNode) json.readTree(folder.resolve("model_index.json").toFile());
-        json.writeValue(folder.resolve("model_index.json").toFile(), index.put("default_processing_resolution", 32));
+        Path folder = TinyCheckpoints.servedAt(shared, 32, dir.resolve("tiny-32"));
         Map<String, Double>[] scores = fineTune(folder, "mask", "transformer/diffusion_pytorch_model.safetensors",
                 TransparencyPredictor::isSd3Folder, RenderedFrame::mask, dir);
         assertThat(scores[0]).containsKey("iou");
